@@ -6,7 +6,8 @@ Docs: https://transfer-course.github.io/transfer_course/data.html.md"""
 
 # %% auto #0
 __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'pets_label', 'is_dog', 'pets_path', 'draw_pet', 'make_pets_standin',
-           'ImageScan', 'scan_images', 'label_images', 'split_by_class', 'image_block', 'image_dls', 'folder_dls']
+           'ImageScan', 'scan_images', 'label_images', 'split_by_class', 'image_block', 'image_dls', 'folder_dls',
+           'faces_folder', 'digits_folder']
 
 # %% ../nbs/01_data.ipynb #c002
 import re, random, warnings
@@ -243,6 +244,7 @@ def image_block(get_y, # Function from file (or image) to label
 @delegates(image_block, but=['get_y','valid_idx'])
 def image_dls(files:list, labels:list, valid_idx:list, # From `label_images` and `split_by_class`
               bs:int=64, # Batch size (lowered when the training set is smaller)
+              val_bs:int|None=None, # Validation batch size (no gradients, so it can be larger); default 2x `bs`
               num_workers:int|None=None, # DataLoader processes (default: fastai's)
               device=None, # Where batches go (default: the GPU if there is one)
               **kwargs)->DataLoaders:
@@ -253,7 +255,7 @@ def image_dls(files:list, labels:list, valid_idx:list, # From `label_images` and
         print(f"Note: only {n_train} training images, fewer than bs={bs}; using bs={n_train} so an epoch has a batch")
         bs = n_train
     lbl = dict(zip(map(str, files), labels))
-    dkw = dict(bs=bs, device=device) | ({} if num_workers is None else dict(num_workers=num_workers))
+    dkw = dict(bs=bs, val_bs=val_bs or 2*bs, device=device) | ({} if num_workers is None else dict(num_workers=num_workers))
     return image_block(lambda f: lbl[str(f)], valid_idx, **kwargs).dataloaders(list(files), **dkw)
 
 # %% ../nbs/01_data.ipynb #c032
@@ -269,3 +271,32 @@ def folder_dls(path, # Folder of images
     if scan.broken or scan.skipped or set(scan.modes)-{'RGB'}: print(scan)
     files, labels = label_images(scan, label, keep)
     return image_dls(files, labels, split_by_class(labels, valid_pct, seed), **kwargs)
+
+# %% ../nbs/01_data.ipynb #c038
+def faces_folder(dest=None, # Folder to write into; default under `tc_home()`
+                )->Path:
+    "scikit-image's 200 real LFW photos as a folder: `face/*.png` (100) and `not_face/*.png` (100)"
+    from skimage.data import lfw_subset
+    dest = Path(dest or tc_home()/'lfw_faces')
+    for i,a in enumerate(lfw_subset()):
+        f = dest/('face' if i<100 else 'not_face')/f"{i:03d}.png"
+        if f.exists(): continue
+        f.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray((a*255).round().astype(np.uint8)).save(f)
+    return dest
+
+# %% ../nbs/01_data.ipynb #c041
+def digits_folder(dest=None, # Folder to write into; default under `tc_home()`
+                  per_class:int=30 # Images per digit (scikit-learn has about 180)
+                 )->Path:
+    "scikit-learn's 8x8 handwritten digits as a folder `0/` ... `9/` of PNGs, `per_class` each"
+    from sklearn.datasets import load_digits
+    dest = Path(dest or tc_home()/f'digits_{per_class}')
+    d = load_digits(); seen = Counter()
+    for a,y in zip(d.images, d.target):
+        if seen[y] >= per_class: continue
+        f = dest/str(y)/f"{seen[y]:03d}.png"; seen[y] += 1
+        if f.exists(): continue
+        f.parent.mkdir(parents=True, exist_ok=True)
+        Image.fromarray((a*255/16).round().astype(np.uint8)).save(f)
+    return dest

@@ -64,7 +64,7 @@ def load_weights(model, path):
     load_model(model, str(Path(path)/'model.safetensors'), strict=True)
     return model
 
-def load_safe(path)->'Learner':
+def load_safe(path):
     "Rebuild the `Learner` saved in folder `path` by `save_safe`, without unpickling anything"
     cfg = read_cfg(path)
     task = cfg.get('task')
