@@ -14,7 +14,7 @@ from fastai.vision.all import *
 from fastai.callback.channelslast import ChannelsLast
 from fastai.distributed import DistributedDL, rank0_first
 from fastcore.script import call_parse
-import os, io, math, time, queue, threading
+import os, io, math, time, queue, threading, warnings
 from copy import deepcopy
 from pathlib import Path
 from functools import partial
@@ -149,21 +149,35 @@ def _load_cpu(files, size, out, idxs=None, n_workers=None):
             else: out[i] = r.to(out.device)
     return bad
 
+def _gpu_decode(data, device):
+    "Decode a list of encoded images with nvJPEG; `None` for each one it cannot decode"
+    try: from torchvision.io import decode_jpeg, ImageReadMode
+    except ImportError: return [None]*len(data) # a torchvision without image decoders: the CPU decodes
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore', DeprecationWarning) # torchvision 0.29 points to TorchCodec
+        try: return decode_jpeg(data, mode=ImageReadMode.RGB, device=device)
+        except Exception: pass # a file in this chunk is not a plain JPEG (or nvJPEG is missing): one by one
+        res = []
+        for d in data:
+            try: res.append(decode_jpeg(d, mode=ImageReadMode.RGB, device=device))
+            except Exception: res.append(None)
+        return res
+
 def _load_cuda(files, size, out, device, n_workers=None, chunk=256):
     "Decode `files` on the GPU (nvJPEG, `chunk` at a time) into `out`; what it cannot decode goes to the CPU"
-    from torchvision.io import decode_jpeg, ImageReadMode
-    rest = []
+    rest,gpu = [],True
     with _pool(n_workers) as ex:
         for i in range(0, len(files), chunk):
+            if not gpu: rest += range(i, min(i+chunk, len(files))); continue
             data = [torch.frombuffer(bytearray(b), dtype=torch.uint8) for b in ex.map(lambda f: Path(f).read_bytes(), files[i:i+chunk])]
-            try: ims = decode_jpeg(data, mode=ImageReadMode.RGB, device=device)
-            except RuntimeError: ims = [None]*len(data) # a file in this chunk is not a plain JPEG: one by one
-            for j,(d,im) in enumerate(zip(data, ims)):
-                if im is None:
-                    try: im = decode_jpeg(d, mode=ImageReadMode.RGB, device=device)
-                    except RuntimeError: rest.append(i+j); continue
-                out[i+j] = square(im, size).to(out.device)
-    return _load_cpu([files[k] for k in rest], size, out, rest, n_workers), len(rest)
+            ims = _gpu_decode(data, device)
+            if all(im is None for im in ims): gpu = False # nvJPEG does not work here: the CPU decodes the rest
+            for j,im in enumerate(ims):
+                if im is None: rest.append(i+j)
+                else: out[i+j] = square(im, size).to(out.device)
+    bad = _load_cpu([files[k] for k in rest], size, out, rest, n_workers)
+    if torch.device(device).type=='cuda': torch.cuda.synchronize(device) # complete before other streams read it
+    return bad, len(rest)
 
 # %% ../nbs/50_scaling_up.ipynb #c031
 class ImageCache:
@@ -281,7 +295,9 @@ def prefetched(it, # An iterator of batches
             except queue.Full: pass
     def work():
         try:
-            if d.type=='cuda': torch.cuda.set_device(d); s = torch.cuda.Stream(d)
+            if d.type=='cuda':
+                torch.cuda.set_device(d); s = torch.cuda.Stream(d)
+                s.wait_stream(torch.cuda.default_stream(d)) # tensors made before (cache, statistics) are complete
             with torch.cuda.stream(s) if d.type=='cuda' else nullcontext():
                 for b in it:
                     ev = None
@@ -299,7 +315,7 @@ def prefetched(it, # An iterator of batches
             b,ev = o
             if ev is not None:
                 cur = torch.cuda.current_stream(d); cur.wait_event(ev)
-                for x in _tensors(b): x.record_stream(cur)
+                for x in _tensors(b): x.as_subclass(Tensor).record_stream(cur)
             yield b
     finally: stop.set(); t.join()
 
