@@ -29,11 +29,12 @@ def _check_dest(path:Path, overwrite:bool):
 
 def save_safe(learn, # A fastai `Learner`
               path, # Folder to save into (created if needed)
-              cfg:dict, # JSON-serialisable config: must hold 'task'; the task's loader reads the rest
+              cfg:dict|None=None, # JSON-serialisable config holding 'task'; default `learn.export_cfg`, set by the course's learners
               overwrite:bool=False # Replace a model already saved in `path`
              )->Path:
     "Save `learn.model` as `path/model.safetensors` plus `path/config.json`, with no pickle"
-    path = Path(path)
+    path,cfg = Path(path),(cfg if cfg is not None else getattr(learn, 'export_cfg', None))
+    if cfg is None: raise ValueError("This Learner has no `export_cfg` (the course's learner functions set it); pass cfg=")
     if 'task' not in cfg: raise ValueError("cfg needs a 'task' entry naming the loader, e.g. 'vision' or 'text'")
     _check_dest(path, overwrite)
     path.mkdir(parents=True, exist_ok=True)

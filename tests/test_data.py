@@ -1,0 +1,122 @@
+"Bad and unusual image folders: each gets a clear message, and nothing of the user's is changed."
+import hashlib, re, warnings
+from collections import Counter
+from pathlib import Path
+import numpy as np, pytest
+from PIL import Image
+from hypothesis import given, settings, strategies as st
+from transfer_course.core import OfflineError, QUICK_VAR
+from transfer_course.data import *
+
+def jpg(path, color=(200, 50, 50), size=(48, 40), mode='RGB'):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    im = Image.new('RGB', size, color)
+    if mode != 'RGB': im = im.convert(mode)
+    im.save(path, 'PNG' if path.suffix == '.png' else 'JPEG')
+    return path
+
+def snapshot(d):
+    return {str(f.relative_to(d)): hashlib.md5(f.read_bytes()).hexdigest() for f in sorted(Path(d).rglob('*')) if f.is_file()}
+
+@pytest.fixture
+def folder(tmp_path):
+    "Two classes in sub-folders, 6 images each, plus a mess: text file, truncated JPEG, fake JPEG, grey/RGBA/CMYK"
+    d = tmp_path / 'my_pets'
+    for c, col in [('beagle', (200, 60, 40)), ('pug', (40, 60, 200))]:
+        for i in range(6): jpg(d / c / f'{i}.jpg', tuple(v + 3 * i for v in col))
+    (d / 'notes.txt').write_text('not an image')
+    raw = (d / 'beagle' / '0.jpg').read_bytes()
+    (d / 'beagle' / 'cut.jpg').write_bytes(raw[: len(raw) // 2])
+    (d / 'pug' / 'fake.jpg').write_text('<html>a web page saved as .jpg</html>')
+    jpg(d / 'pug' / 'grey.jpg', mode='L'); jpg(d / 'pug' / 'alpha.png', mode='RGBA'); jpg(d / 'beagle' / 'cmyk.jpg', mode='CMYK')
+    return d
+
+def test_missing_empty_and_imageless_folders(tmp_path):
+    with pytest.raises(FileNotFoundError, match='does not exist'): scan_images(tmp_path / 'nope')
+    (tmp_path / 'empty').mkdir()
+    with pytest.raises(ValueError, match='is empty'): scan_images(tmp_path / 'empty')
+    (tmp_path / 'docs').mkdir(); (tmp_path / 'docs' / 'a.pdf').write_bytes(b'%PDF-1.4')
+    with pytest.raises(ValueError, match='No usable images.*a.pdf'): scan_images(tmp_path / 'docs')
+    f = jpg(tmp_path / 'one.jpg')
+    with pytest.raises(NotADirectoryError, match='give the folder'): scan_images(f)
+
+def test_scan_sorts_a_messy_folder(folder):
+    s = scan_images(folder)
+    assert {f.name for f, _ in s.broken} == {'cut.jpg', 'fake.jpg'}
+    assert all(Path(f).is_absolute() or Path(f).exists() for f, _ in s.broken)
+    assert [f.name for f in s.skipped] == ['notes.txt']
+    assert len(s.images) == 12 + 3
+    assert s.modes['L'] == 1 and s.modes['RGBA'] == 1 and s.modes['CMYK'] == 1
+    text = repr(s)
+    assert 'cut.jpg' in text and 'fake.jpg' in text and '1 files skipped' in text and 'converted' in text
+
+def test_broken_files_never_reach_training_and_nothing_changes(folder, capsys):
+    before = snapshot(folder)
+    dls = folder_dls(folder, 'folder', size=32, bs=4, num_workers=0, device='cpu')
+    assert 'broken image files left out' in capsys.readouterr().out
+    assert dls.vocab == ['beagle', 'pug']
+    n = 0
+    for dl in (dls.train, dls.valid):
+        for xb, yb in dl: assert xb.shape[1] == 3; n += len(xb)  # every item decodes, all as RGB
+    assert n >= 12
+    assert snapshot(folder) == before
+
+def test_class_with_too_few_images(folder):
+    jpg(folder / 'chihuahua' / '0.jpg')
+    with pytest.raises(ValueError, match=r"at least 2 images.*'chihuahua': 1"):
+        folder_dls(folder, 'folder', size=32, num_workers=0)
+
+def test_flat_folder_with_folder_labels_is_explained(tmp_path):
+    for i in range(4): jpg(tmp_path / 'flat' / f'img{i}.jpg')
+    with pytest.raises(ValueError, match='sub-folder'): folder_dls(tmp_path / 'flat', 'folder', num_workers=0)
+
+def test_label_regex_matching_nothing(folder):
+    with pytest.raises(ValueError, match='matches none of the'): folder_dls(folder, r'^(dog)_\d+\.jpg$', num_workers=0)
+    with pytest.raises(ValueError, match='needs a group'): folder_dls(folder, r'^dog_\d+\.jpg$', num_workers=0)
+    with pytest.raises(ValueError, match='not a valid regular expression'): folder_dls(folder, r'^(dog', num_workers=0)
+
+def test_partly_matching_regex_warns_and_leaves_out(tmp_path):
+    for b in ('beagle', 'pug'):
+        for i in range(3): jpg(tmp_path / 'p' / f'{b}_{i}.jpg')
+    jpg(tmp_path / 'p' / 'holiday.jpg')
+    with pytest.warns(UserWarning, match='does not match 1 of 7'):
+        files, labels = label_images(scan_images(tmp_path / 'p'), 'pets')
+    assert sorted(set(labels)) == ['beagle', 'pug'] and len(files) == 6
+
+def test_fewer_images_than_a_batch_still_trains(tmp_path, capsys):
+    from fastai.vision.all import vision_learner, accuracy
+    for c, col in [('a', (250, 10, 10)), ('b', (10, 10, 250))]:
+        for i in range(3): jpg(tmp_path / 'tiny' / c / f'{i}.jpg', col)
+    dls = folder_dls(tmp_path / 'tiny', 'folder', size=32, bs=64, num_workers=0, device='cpu')
+    assert 'using bs=4' in capsys.readouterr().out
+    learn = vision_learner(dls, 'resnet18', pretrained=False, metrics=accuracy)  # timm name, random init: no download
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
+    assert np.isfinite(learn.recorder.losses[-1].item())
+
+def test_pets_labelling_rule_and_standin(tmp_path):
+    p = make_pets_standin(tmp_path / 'standin', n_per_breed=2, size=(64, 48), breeds=['beagle', 'pug', 'Siamese'])
+    files, labels = label_images(scan_images(p), 'pets', keep=is_dog)
+    assert Counter(labels) == Counter(beagle=2, pug=2)
+    with pytest.raises(ValueError, match='<breed>_<number>.jpg'): pets_label('holiday.jpg')
+    again = make_pets_standin(tmp_path / 'standin', n_per_breed=2, size=(64, 48), breeds=['beagle', 'pug', 'Siamese'])
+    assert again == p and len(list(p.iterdir())) == 6
+
+def test_full_mode_offline_fails_fast_naming_quick_mode(monkeypatch, tmp_path):
+    from fastai.data import external
+    monkeypatch.setenv('FASTAI_HOME', str(tmp_path / 'fastai_home'))  # no cached copy of Pets
+    external.fastai_cfg.cache_clear()
+    try: import socket; socket.create_connection(('s3.amazonaws.com', 443), 2).close(); pytest.skip('this machine is online')
+    except OSError: pass
+    try:
+        with pytest.raises(OfflineError, match=QUICK_VAR): pets_path(quick=False)
+    finally: external.fastai_cfg.cache_clear()
+
+@settings(max_examples=60, deadline=None)
+@given(counts=st.lists(st.integers(2, 30), min_size=2, max_size=8), pct=st.floats(0.05, 0.6), seed=st.integers(0, 99))
+def test_split_by_class_keeps_every_class_on_both_sides(counts, pct, seed):
+    labels = [f'c{i}' for i, n in enumerate(counts) for _ in range(n)]
+    v = set(split_by_class(labels, pct, seed))
+    train = Counter(l for i, l in enumerate(labels) if i not in v)
+    valid = Counter(l for i, l in enumerate(labels) if i in v)
+    assert set(train) == set(valid) == set(labels)
+    for c, n in Counter(labels).items(): assert valid[c] == min(n - 1, max(1, round(pct * n)))
