@@ -94,12 +94,12 @@ def norm(dls):
 
 def main():
     a = args(); cuda = a.device=='cuda'
+    path = stand_in(a) # before CUDA starts in this process: the stand-in is drawn by forked processes
     default_device(cuda)
     if cuda: torch.backends.cudnn.benchmark = True # for every measurement alike
     card = torch.cuda.get_device_name() if cuda else platform.processor() or 'CPU'
     print(f"device: {a.device} ({card}); {os.cpu_count()} CPU cores; torch {torch.__version__}, fastai {fastai.__version__}; "
           f"{a.arch}, {a.size} px, bs {a.bs}, {a.steps} timed batches after {a.warm}", flush=True)
-    path = stand_in(a)
     files = get_image_files(path)
     labels = [pets_label(f) for f in files]
     valid = RandomSplitter(0.2, seed=42)(files)[1] # the split `from_name_re(valid_pct=0.2, seed=42)` makes

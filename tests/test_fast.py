@@ -4,9 +4,9 @@ from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image
 from hypothesis import given, settings, assume, HealthCheck, strategies as st
-from fastai.vision.all import get_image_files, set_seed, Learner, accuracy, TfmdDL, ConvLayer, Flatten, nn
-from transfer_course.data import make_pets_standin, image_dls, pets_label
-from transfer_course.fast import fast_dls, ImageCache
+from fastai.vision.all import get_image_files, set_seed, Learner, accuracy, TfmdDL, TensorImage, ConvLayer, Flatten, nn
+from transfer_course.data import make_pets_standin, image_dls, pets_label, STANDIN
+from transfer_course.fast import fast_dls, ImageCache, FastAug, fit_speed, ceiling_speed
 from transfer_course.fast import _load_cuda, _load_cpu
 
 warnings.filterwarnings('ignore', category=UserWarning)
@@ -67,7 +67,7 @@ def _colours(dest, n=32):
     files = sorted(dest.iterdir())
     return files, [pets_label(f) for f in files]
 
-def _tiny(): return nn.Sequential(ConvLayer(3,16,stride=2), ConvLayer(16,32,stride=2), nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(32,3))
+def _tiny(n_out=3): return nn.Sequential(ConvLayer(3,16,stride=2), ConvLayer(16,32,stride=2), nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(32,n_out))
 
 @pytest.mark.parametrize('seed', [0, 1])
 def test_training_through_fast_path_learns(tmp_path, seed):
@@ -110,9 +110,22 @@ def test_two_processes_through_accelerate(tmp_path):
     env = {**os.environ, 'TRANSFER_COURSE_HOME': str(tmp_path/'home'), 'CUDA_VISIBLE_DEVICES': '', 'OMP_NUM_THREADS': '1'}
     cmd = [sys.executable, '-m', 'accelerate.commands.launch', '--multi_gpu', '--num_processes', '2', '--num_machines', '1',
            '--mixed_precision', 'no', '--dynamo_backend', 'no', '--main_process_port', str(port), str(script),
-           '--quick', '--data', 'fast', '--size', '32', '--bs', '8', '--epochs', '1', '--n-per-breed', '3']
+           '--quick', '--data', 'fast', '--size', '32', '--bs', '8', '--epochs', '1']
     r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert sorted(re.findall(r'rank (\d) of 2 finished \(gloo backend', r.stdout)) == ['0', '1'], r.stdout[-2000:]
     assert len(re.findall(r'ImageCache:', r.stdout)) == 1 # printed on rank 0 only
-    assert len(list((tmp_path/'home').glob('pets_standin_3/*.jpg'))) == 37*3 # drawn once, by rank 0
+    n = len(STANDIN['breeds'])*STANDIN['n_per_breed']
+    assert len(list((tmp_path/'home').glob('pets_standin_*/*.jpg'))) == n # drawn by rank 0 first, complete
+
+def test_cuda_only_options_run_on_cpu(pets):
+    "channels_last batches and a channels_last learner (CUDA defaults) also work on a CPU, so their code paths are checked here"
+    files, labels, cache = pets
+    x = TensorImage(cache.x[:4].float().div(255))
+    y = FastAug(32, channels_last=True)(x, split_idx=0)
+    assert y.shape == (4,3,32,32) and y.is_contiguous(memory_format=torch.channels_last)
+    dls = fast_dls(files, labels, list(range(0, len(files), 5)), size=32, bs=8, cache=cache, verbose=False)
+    learn = Learner(dls, _tiny(dls.c)).to_fast(channels_last=True, verbose=False)
+    assert hasattr(learn, 'channels_last') and hasattr(learn, 'plain_tensors')
+    assert fit_speed(learn, n=2, warm=1) > 0
+    assert ceiling_speed(_tiny(), bs=4, size=32, n=2, warm=1, channels_last=True) > 0
