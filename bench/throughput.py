@@ -32,7 +32,7 @@ def args():
     p.add_argument('--arch', help='timm name (default resnet34 on cuda, mobilenetv3_small_050 on cpu)')
     p.add_argument('--bs', type=int, help='batch size (default 64 on cuda, 32 on cpu)')
     p.add_argument('--size', type=int, help='training image side (default 224 on cuda, 64 on cpu)')
-    p.add_argument('--steps', type=int, help='timed batches per measurement (default 50 on cuda, 6 on cpu)')
+    p.add_argument('--steps', type=int, help='timed batches per measurement (default 50 on cuda, 10 on cpu)')
     p.add_argument('--warm', type=int, help='batches before timing starts (default 10 on cuda, 2 on cpu)')
     p.add_argument('--workers', type=int, default=min(16, os.cpu_count() or 1), help="fastai default's DataLoader workers")
     p.add_argument('--max-secs', type=float, default=20., help='time limit of each measurement')
@@ -44,9 +44,14 @@ def args():
     cuda = a.device=='cuda'
     if cuda and not torch.cuda.is_available(): p.error('--device cuda, but PyTorch sees no CUDA GPU here')
     for k,g,c in [('n_per_breed',200,20), ('arch','resnet34','mobilenetv3_small_050'), ('bs',64,32), ('size',224,64),
-                  ('steps',50,6), ('warm',10,2), ('variants',True,False), ('epochs',5,0)]:
+                  ('steps',50,10), ('warm',10,2), ('variants',True,False), ('epochs',5,0)]:
         if getattr(a, k) is None: setattr(a, k, g if cuda else c)
     return a
+
+def _err(e):
+    "One line for the table: the exception's type and the last line of its message"
+    lines = str(e).strip().splitlines() or ['']
+    return f"{type(e).__name__}: {lines[-1]}".replace('|', '/')
 
 class Bench:
     "Runs measurements, each guarded, and collects the rows of the table"
@@ -54,7 +59,7 @@ class Bench:
     def measure(self, name, f, kind='train'):
         t = time.time()
         try: v,err = f(),None
-        except Exception as e: v,err = None,f"{type(e).__name__}: {e}"; traceback.print_exc()
+        except Exception as e: v,err = None,_err(e); traceback.print_exc()
         self.rows.append(dict(name=name, kind=kind, ips=v, error=err))
         print(f"  {name}: {'FAILED: '+err if err else f'{v:,.0f} images/s'}  ({time.time()-t:.1f} s)", flush=True)
         return v
@@ -65,7 +70,7 @@ class Bench:
             t = time.time()
             with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(self.a.epochs, 3e-3)
             res,err = dict(acc=float(learn.recorder.values[-1][-1]), secs=(time.time()-t)/self.a.epochs),None
-        except Exception as e: res,err = None,f"{type(e).__name__}: {e}"; traceback.print_exc()
+        except Exception as e: res,err = None,_err(e); traceback.print_exc()
         self.rows.append(dict(name=name, kind='acc', ips=None, error=err, **(res or {})))
         msg = f"FAILED: {err}" if err else f"accuracy {res['acc']:.3f}, {res['secs']:.1f} s/epoch"
         print(f"  {name}: {msg}", flush=True)
@@ -116,9 +121,23 @@ def main():
     b.measure('fastai default: data only', lambda: data_speed(std.train, n, w, mx), 'data')
     b.measure('fastai default: training', lambda: ft(learner(std, a)))
     print("fast path", flush=True)
-    t = time.time(); cache = ImageCache(files, round(a.size*8/7), a.device); print(f"  {cache}", flush=True)
-    fdls = lambda **kw: norm(fast_dls(files, labels, valid, size=a.size, bs=a.bs, device=a.device, cache=cache, verbose=False, **kw))
-    fast = fdls()
+    try:
+        cache = ImageCache(files, round(a.size*8/7), a.device); print(f"  {cache}", flush=True)
+        fdls = lambda **kw: norm(fast_dls(files, labels, valid, size=a.size, bs=a.bs, device=a.device, cache=cache, verbose=False, **kw))
+        fast = fdls()
+    except Exception as e: # report it with the rest of the table
+        traceback.print_exc(); cache = fast = None
+        b.rows.append(dict(name='fast path: building the cache and DataLoaders', kind='data', ips=None, error=_err(e)))
+    if fast is not None: fast_rows(a, b, fast, fdls, ft, n, w, mx)
+    if a.epochs:
+        print(f"accuracy: fit_one_cycle({a.epochs}) from random weights, both pipelines, same seed", flush=True)
+        for name,dls,fast_ in [('fastai default', std, False), ('fast path', fast, True)]:
+            if dls is not None: b.accuracy(name, dls, fast_)
+    report(a, b, render(b, a, card, ceil, cache, len(files)), card, cache, len(files))
+
+def fast_rows(a, b, fast, fdls, ft, n, w, mx):
+    "The fast path's measurements, and its variants"
+    cuda = a.device=='cuda'
     b.measure('fast path: data only', lambda: data_speed(fast.train, n, w, mx), 'data')
     b.measure('fast path: training (fast_dls + learn.to_fast())', lambda: ft(learner(fast, a, fast=True)))
     if a.variants:
@@ -131,16 +150,15 @@ def main():
         for name,f in vs:
             if b.over_budget(): b.rows.append(dict(name=name, kind='train', ips=None, error='skipped: over --budget')); continue
             b.measure(name, f)
-    if a.epochs:
-        print(f"accuracy: fit_one_cycle({a.epochs}) from random weights, both pipelines, same seed", flush=True)
-        for name,dls,fast_ in [('fastai default', std, False), ('fast path', fast, True)]: b.accuracy(name, dls, fast_)
-    table = render(b, a, card, ceil, cache, len(files))
-    print('\n'+table)
+
+def report(a, b, table, card, cache, n_files):
+    "Print the table; write it (and the raw rows as JSON) to `--out`"
+    print('\n'+table, flush=True)
     if a.out:
         Path(a.out).write_text(table+'\n')
         Path(a.out).with_suffix('.json').write_text(json.dumps(dict(device=a.device, card=card, cpus=os.cpu_count(),
             torch=torch.__version__, fastai=fastai.__version__, arch=a.arch, size=a.size, bs=a.bs, steps=a.steps, warm=a.warm,
-            images=len(files), cache_secs=round(cache.secs,2), cache_where=str(cache.device), rows=b.rows), indent=1))
+            images=n_files, cache_secs=cache and round(cache.secs,2), cache_where=cache and str(cache.device), rows=b.rows), indent=1))
         print(f"written: {a.out} and {Path(a.out).with_suffix('.json')}")
     print(f"total {time.time()-b.t0:.0f} s")
 
@@ -155,8 +173,8 @@ def render(b, a, card, ceil, cache, n_files):
     r = lambda v,d: f"{v/d:.2f}" if v and d else '—'
     lines = [f"Training throughput on **{card}** ({a.device}, {os.cpu_count()} CPU cores), {n_files:,} JPEGs of 500×375, "
              f"{a.arch} at {a.size} px, batch {a.bs}; {a.steps} timed batches after {a.warm}; torch {torch.__version__}, "
-             f"fastai {fastai.__version__}. Fast path cache: {len(cache):,} images at {cache.size} px in "
-             f"{'GPU' if cache.device.type=='cuda' else 'CPU'} memory, built in {cache.secs:.1f} s.", '',
+             f"fastai {fastai.__version__}. " + (f"Fast path cache: {len(cache):,} images at {cache.size} px in "
+             f"{'GPU' if cache.device.type=='cuda' else 'CPU'} memory, built in {cache.secs:.1f} s." if cache else "Fast path cache: failed."), '',
              '| measurement | images/s | / ceiling | / fastai default training |', '|---|---:|---:|---:|']
     for row in b.rows:
         if row['kind']=='acc': continue
