@@ -6,7 +6,7 @@ from PIL import Image
 from hypothesis import given, settings, assume, HealthCheck, strategies as st
 from fastai.vision.all import get_image_files, set_seed, Learner, accuracy, TfmdDL, TensorImage, ConvLayer, Flatten, nn
 from transfer_course.data import make_pets_standin, image_dls, pets_label, STANDIN
-from transfer_course.fast import fast_dls, ImageCache, FastAug, fit_speed, ceiling_speed
+from transfer_course.fast import fast_dls, fast_infer_dls, ImageCache, FastAug, fit_speed, ceiling_speed
 from transfer_course.fast import _load_cuda, _load_cpu
 
 warnings.filterwarnings('ignore', category=UserWarning)
@@ -98,6 +98,7 @@ def test_errors_name_the_fix(pets, tmp_path):
     with pytest.raises(ValueError, match=r'outside 0\.\.2'): fast_dls(files[:3], labels[:3], [3], cache=cache)
     with pytest.raises(ValueError, match='No training images'): fast_dls(files[:2], labels[:2], [0,1], cache=cache)
     with pytest.raises(ValueError, match='not in the cache'): fast_dls([tmp_path/'x.jpg'], ['x'], [], cache=cache)
+    with pytest.raises(ValueError, match='`files` is empty'): fast_dls([], [], [])
     (tmp_path/'pug_1.jpg').write_text('not a jpeg')
     with pytest.raises(ValueError, match=r'1 of 2 images could not be decoded.*pug_1\.jpg.*scan_images'):
         ImageCache([files[0], tmp_path/'pug_1.jpg'], 32, 'cpu')
@@ -117,6 +118,16 @@ def test_two_processes_through_accelerate(tmp_path):
     assert len(re.findall(r'ImageCache:', r.stdout)) == 1 # printed on rank 0 only
     n = len(STANDIN['breeds'])*STANDIN['n_per_breed']
     assert len(list((tmp_path/'home').glob('pets_standin_*/*.jpg'))) == n # drawn by rank 0 first, complete
+
+def test_saved_model_pipeline_predicts_the_same(pets):
+    "`fast_infer_dls` (nothing cached, every image decoded when asked for) gives a model the pixels `fast_dls` gave it"
+    files, labels, cache = pets
+    dls = fast_dls(files, labels, list(range(0, len(files), 5)), size=32, bs=8, cache=cache, verbose=False)
+    idls = fast_infer_dls(dls.vocab, 32, cache_size=cache.size, device='cpu')
+    assert list(idls.vocab) == list(dls.vocab)
+    for f in files[:3]:
+        a, b = dls.test_dl([f]).one_batch()[0], idls.test_dl([f]).one_batch()[0]
+        assert torch.equal(a, b)
 
 def test_cuda_only_options_run_on_cpu(pets):
     "channels_last batches and a channels_last learner (CUDA defaults) also work on a CPU, so their code paths are checked here"

