@@ -1,0 +1,142 @@
+"The fast data path: same items, labels and split as fastai's standard pipeline; it learns; two processes through accelerate."
+import os, re, sys, socket, subprocess, warnings
+from pathlib import Path
+import numpy as np, pytest, torch
+from PIL import Image
+from hypothesis import given, settings, assume, HealthCheck, strategies as st
+from fastai.vision.all import get_image_files, set_seed, Learner, accuracy, TfmdDL, TensorImage, ConvLayer, Flatten, nn
+from transfer_course.data import make_pets_standin, image_dls, pets_label, STANDIN
+from transfer_course.fast import fast_dls, fast_infer_dls, ImageCache, FastAug, fit_speed, ceiling_speed
+from transfer_course.fast import _load_cuda, _load_cpu
+
+warnings.filterwarnings('ignore', category=UserWarning)
+BREEDS = ['beagle', 'pug', 'samoyed', 'Bengal', 'Siamese']
+
+@pytest.fixture(scope='module')
+def pets(tmp_path_factory):
+    "A small stand-in folder: 5 breeds x 6 images; its files, labels and a cache of all of them"
+    p = make_pets_standin(tmp_path_factory.mktemp('pets')/'images', 6, size=(96,72), breeds=BREEDS)
+    files = sorted(get_image_files(p))
+    return files, [pets_label(f) for f in files], ImageCache(files, 37, 'cpu')
+
+def _labels_of(dl, vocab): return [vocab[int(y)] for b in dl for y in b[1]]
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.data())
+def test_same_items_labels_split_as_plain(pets, data):
+    files, labels, cache = pets
+    idx = data.draw(st.lists(st.integers(0, len(files)-1), min_size=4, max_size=len(files), unique=True), 'subset')
+    fs, ls = [files[i] for i in idx], [labels[i] for i in idx]
+    valid = data.draw(st.lists(st.integers(0, len(fs)-1), max_size=len(fs)-1, unique=True), 'valid')
+    train_labels = {l for i,l in enumerate(ls) if i not in valid}
+    assume({ls[i] for i in valid} <= train_labels) # (a class seen only in validation is an error in both pipelines)
+    vocab = data.draw(st.one_of(st.none(), st.permutations(sorted(set(ls)))), 'vocab')
+    bs = data.draw(st.integers(1, 8), 'bs')
+    plain = image_dls(fs, ls, valid, size=32, bs=bs, vocab=vocab, num_workers=0)
+    fast = fast_dls(fs, ls, valid, size=32, bs=bs, vocab=vocab, cache=cache, verbose=False)
+    assert list(fast.vocab) == list(plain.vocab) and fast.c == plain.c
+    assert list(fast.train.items) == list(plain.train.items)
+    assert list(fast.valid.items) == list(plain.valid.items)
+    assert (fast.train.bs, fast.train.drop_last, fast.train.shuffle) == (plain.train.bs, plain.train.drop_last, plain.train.shuffle)
+    assert [fast.vocab[int(y)] for _,y in fast.valid_ds] == [plain.vocab[int(y)] for y in (plain.valid_ds.tls[1][i] for i in range(len(plain.valid_ds)))]
+    # what the batches carry: the validation labels in order; the shuffled training batches equal fastai's per-item batches
+    vdl = fast.valid.new(prefetch=False)
+    assert _labels_of(vdl, fast.vocab) == [ls[i] for i in valid]
+    tdl = fast.train.new(prefetch=False)
+    samps = tdl.get_idxs()
+    for (xa,ya),(xb,yb) in zip(tdl.create_batches(samps), TfmdDL.create_batches(tdl, samps)):
+        assert torch.equal(xa, xb) and torch.equal(ya, yb)
+    assert len(list(tdl.create_batches(samps))) == len(list(TfmdDL.create_batches(tdl, samps))) == len(plain.train)
+
+def test_reproducible_after_set_seed(pets):
+    files, labels, cache = pets
+    def batch():
+        set_seed(7)
+        return fast_dls(files, labels, list(range(0, len(files), 5)), size=32, bs=8, cache=cache, verbose=False).train.one_batch()
+    (x1,y1),(x2,y2) = batch(),batch()
+    assert torch.equal(x1, x2) and torch.equal(y1, y2)
+
+def _colours(dest, n=32):
+    "A separable set: reddish, greenish and bluish noise images, named as in Pets"
+    dest.mkdir()
+    rng = np.random.default_rng(0)
+    for k,c in enumerate(['red', 'green', 'blue']):
+        for i in range(n):
+            a = rng.integers(0, 120, (40,50,3)); a[..., k] += 120
+            Image.fromarray(a.astype(np.uint8)).save(dest/f"{c}_{i}.jpg")
+    files = sorted(dest.iterdir())
+    return files, [pets_label(f) for f in files]
+
+def _tiny(n_out=3): return nn.Sequential(ConvLayer(3,16,stride=2), ConvLayer(16,32,stride=2), nn.AdaptiveAvgPool2d(1), Flatten(), nn.Linear(32,n_out))
+
+@pytest.mark.parametrize('seed', [0, 1])
+def test_training_through_fast_path_learns(tmp_path, seed):
+    "Any fastai `Learner` trains on it; with the labels shuffled (a misaligned pipeline) the same run stays near chance"
+    files, labels = _colours(tmp_path/'colours')
+    set_seed(seed)
+    dls = fast_dls(files, labels, list(range(0, len(files), 4)), size=32, bs=8, verbose=False)
+    learn = Learner(dls, _tiny(), metrics=accuracy).to_fast(verbose=False)
+    with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(4, 1e-2)
+    losses, acc = learn.recorder.losses, learn.recorder.values[-1][-1]
+    assert float(np.mean(losses[-3:])) < 0.5*float(losses[0]), f"training loss did not fall: {losses[0]:.3f} -> {losses[-1]:.3f}"
+    assert acc >= 0.95, f"validation accuracy {acc:.3f} on a 3-class colour task (chance 0.33)"
+
+def test_gpu_loader_logic_with_cpu_decoder(pets, tmp_path):
+    "The nvJPEG loader's chunking and fallback, with torchvision's CPU decoder standing in for the GPU"
+    files, labels, cache = pets
+    png = tmp_path/'beagle_99.png'; Image.open(files[0]).save(png) # not a JPEG: goes to the CPU path
+    fs = files[:5] + [png] + files[5:9]
+    out = torch.zeros(len(fs), 3, 37, 37, dtype=torch.uint8)
+    bad, n_cpu = _load_cuda(fs, 37, out, 'cpu', chunk=4)
+    assert bad == [] and n_cpu == 1
+    ref = torch.zeros_like(out); _load_cpu(fs, 37, ref)
+    assert (out.int()-ref.int()).abs().max() <= 8 # two JPEG decoders, the same image
+
+def test_errors_name_the_fix(pets, tmp_path):
+    files, labels, cache = pets
+    with pytest.raises(ValueError, match='give one label per file'): fast_dls(files[:3], labels[:2], [0], cache=cache)
+    with pytest.raises(ValueError, match=r'outside 0\.\.2'): fast_dls(files[:3], labels[:3], [3], cache=cache)
+    with pytest.raises(ValueError, match='No training images'): fast_dls(files[:2], labels[:2], [0,1], cache=cache)
+    with pytest.raises(ValueError, match='not in the cache'): fast_dls([tmp_path/'x.jpg'], ['x'], [], cache=cache)
+    with pytest.raises(ValueError, match='`files` is empty'): fast_dls([], [], [])
+    (tmp_path/'pug_1.jpg').write_text('not a jpeg')
+    with pytest.raises(ValueError, match=r'1 of 2 images could not be decoded.*pug_1\.jpg.*scan_images'):
+        ImageCache([files[0], tmp_path/'pug_1.jpg'], 32, 'cpu')
+
+def test_two_processes_through_accelerate(tmp_path):
+    "`accelerate launch` starts 2 CPU processes (gloo); both fine-tune on the quick stand-in through the fast path"
+    script = tmp_path/'train_ddp.py'
+    script.write_text("from transfer_course.fast import ddp_train\nddp_train()\n")
+    with socket.socket() as s: s.bind(('', 0)); port = s.getsockname()[1]
+    env = {**os.environ, 'TRANSFER_COURSE_HOME': str(tmp_path/'home'), 'CUDA_VISIBLE_DEVICES': '', 'OMP_NUM_THREADS': '1'}
+    cmd = [sys.executable, '-m', 'accelerate.commands.launch', '--multi_gpu', '--num_processes', '2', '--num_machines', '1',
+           '--mixed_precision', 'no', '--dynamo_backend', 'no', '--main_process_port', str(port), str(script),
+           '--quick', '--data', 'fast', '--size', '32', '--bs', '8', '--epochs', '1']
+    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert sorted(re.findall(r'rank (\d) of 2 finished \(gloo backend', r.stdout)) == ['0', '1'], r.stdout[-2000:]
+    assert len(re.findall(r'ImageCache:', r.stdout)) == 1 # printed on rank 0 only
+    n = len(STANDIN['breeds'])*STANDIN['n_per_breed']
+    assert len(list((tmp_path/'home').glob('pets_standin_*/*.jpg'))) == n # drawn by rank 0 first, complete
+
+def test_saved_model_pipeline_predicts_the_same(pets):
+    "`fast_infer_dls` (nothing cached, every image decoded when asked for) gives a model the pixels `fast_dls` gave it"
+    files, labels, cache = pets
+    dls = fast_dls(files, labels, list(range(0, len(files), 5)), size=32, bs=8, cache=cache, verbose=False)
+    idls = fast_infer_dls(dls.vocab, 32, cache_size=cache.size, device='cpu')
+    assert list(idls.vocab) == list(dls.vocab)
+    for f in files[:3]:
+        a, b = dls.test_dl([f]).one_batch()[0], idls.test_dl([f]).one_batch()[0]
+        assert torch.equal(a, b)
+
+def test_cuda_only_options_run_on_cpu(pets):
+    "channels_last batches and a channels_last learner (CUDA defaults) also work on a CPU, so their code paths are checked here"
+    files, labels, cache = pets
+    x = TensorImage(cache.x[:4].float().div(255))
+    y = FastAug(32, channels_last=True)(x, split_idx=0)
+    assert y.shape == (4,3,32,32) and y.is_contiguous(memory_format=torch.channels_last)
+    dls = fast_dls(files, labels, list(range(0, len(files), 5)), size=32, bs=8, cache=cache, verbose=False)
+    learn = Learner(dls, _tiny(dls.c)).to_fast(channels_last=True, verbose=False)
+    assert hasattr(learn, 'channels_last') and hasattr(learn, 'plain_tensors')
+    assert fit_speed(learn, n=2, warm=1) > 0
+    assert ceiling_speed(_tiny(), bs=4, size=32, n=2, warm=1, channels_last=True) > 0
