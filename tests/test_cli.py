@@ -24,3 +24,92 @@ def test_unknown_command_is_one_line_error(run_cli):
 def test_bad_mode_variable_is_explained(run_cli):
     r = run_cli('info', env={'TRANSFER_COURSE_QUICK': 'maybe'})
     assert r.returncode == 2 and 'set it to 1' in r.stderr
+
+# ---- compare, train, predict (quick mode, tiny settings) ----
+import json, os, shutil, socket, subprocess, sys
+from pathlib import Path
+import pytest
+from PIL import Image
+
+FAST = ['--sizes', '2', '--seeds', '1', '--epochs', '2', '--quiet']
+
+@pytest.fixture(scope='module')
+def compared(tmp_path_factory):
+    "One tiny compare run, shared by the tests that inspect or extend it"
+    from conftest import cli
+    out = tmp_path_factory.mktemp('cmp') / 'report'
+    r = cli('compare', '--out', out, *FAST)
+    return out, r
+
+def test_compare_writes_report(compared):
+    out, r = compared
+    assert r.returncode == 0, r.stderr[-2000:]
+    for f in ('runs.csv', 'runs.json', 'config.json', 'report.md', 'accuracy_vs_labels.png', 'accuracy_vs_time.png'):
+        assert (out / f).exists(), f
+    runs = json.loads((out / 'runs.json').read_text())
+    assert {r_['start'] for r_ in runs} == {'pretrained', 'scratch'} and {r_['n'] for r_ in runs} == {2}
+    assert 'pretrained accuracy' in r.stdout and 'report.md' in r.stdout
+
+def test_compare_refuses_existing_report_then_resumes_or_forces(compared, run_cli):
+    out, _ = compared
+    (out / 'my_notes.txt').write_text('mine')
+    r = run_cli('compare', '--out', out, *FAST)
+    assert r.returncode == 2 and '--resume' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run_cli('compare', '--out', out, *FAST[:-1], '--resume')
+    assert r.returncode == 0 and 'resuming: 2 of 2 runs already done' in r.stdout
+    r = run_cli('compare', '--out', out, '--sizes', '2', '--seeds', '1', '--epochs', '3', '--resume')
+    assert r.returncode == 2 and 'epochs' in r.stderr and '--force' in r.stderr
+    assert (out / 'my_notes.txt').read_text() == 'mine'
+
+@pytest.mark.parametrize('sizes,msg', [('0', 'at least 1'), ('-2', 'at least 1'), ('1000', 'larger than the data')])
+def test_compare_bad_sizes(tmp_path, run_cli, sizes, msg):
+    r = run_cli('compare', '--out', tmp_path / 'r', '--sizes', sizes)
+    assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / 'r' / 'runs.csv').exists()
+
+@pytest.mark.parametrize('args,msg', [(['compare', '--task', 'audio'], "unknown task 'audio'"),
+                                      (['train', 'audio'], "unknown task 'audio'"),
+                                      (['compare', '--data', '/no/such/dir'], 'does not exist'),
+                                      (['train', 'vision', '--data', '/no/such/dir'], 'does not exist'),
+                                      (['predict', '/no/such/model', 'x.jpg'], 'does not exist')])
+def test_user_errors_are_one_line(run_cli, args, msg):
+    r = run_cli(*args)
+    assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+@pytest.fixture(scope='module')
+def photos(tmp_path_factory):
+    "A user's folder: two classes of simple images in sub-folders"
+    d = tmp_path_factory.mktemp('photos') / 'shapes'
+    for c, col in [('red', (220, 30, 30)), ('blue', (30, 30, 220))]:
+        (d / c).mkdir(parents=True)
+        for i in range(8): Image.new('RGB', (40 + i, 40), tuple(v + 3 * i for v in col)).save(d / c / f'{i}.jpg')
+    return d
+
+def test_train_then_predict_on_a_users_folder(photos, tmp_path, run_cli):
+    model = tmp_path / 'model'
+    r = run_cli('train', 'vision', '--data', photos, '--out', model, '--epochs', '1', '--size', '32', '--bs', '4')
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert sorted(f.name for f in model.iterdir()) == ['config.json', 'model.safetensors']
+    assert json.loads((model / 'config.json').read_text())['vocab'] == ['blue', 'red']
+    r = run_cli('predict', model, photos / 'red' / '0.jpg', photos / 'blue' / '7.jpg')
+    assert r.returncode == 0, r.stderr[-2000:]
+    lines = [l.split('\t') for l in r.stdout.strip().splitlines()[-2:]]
+    assert [l[1] for l in lines] == ['red', 'blue'] and all(0.5 <= float(l[2]) <= 1 for l in lines)
+    r = run_cli('train', 'vision', '--data', photos, '--out', model, '--epochs', '1', '--size', '32')
+    assert r.returncode == 2 and '--force' in r.stderr
+    (tmp_path / 'notes.txt').write_text('not an image')
+    r = run_cli('predict', model, tmp_path / 'notes.txt')
+    assert r.returncode == 2 and 'not a readable image' in r.stderr
+
+def test_train_under_accelerate_launch_two_cpu_processes(photos, tmp_path):
+    "`accelerate launch` of the unchanged console script: two gloo processes train together; rank 0 saves"
+    exe = shutil.which('transfer-course') or str(Path(sys.executable).parent / 'transfer-course')
+    with socket.socket() as s: s.bind(('', 0)); port = s.getsockname()[1]
+    model = tmp_path / 'ddp_model'
+    cmd = [sys.executable, '-m', 'accelerate.commands.launch', '--multi_gpu', '--num_processes', '2', '--num_machines', '1',
+           '--mixed_precision', 'no', '--dynamo_backend', 'no', '--main_process_port', str(port),
+           exe, 'train', 'vision', '--data', str(photos), '--out', str(model), '--epochs', '1', '--size', '32', '--bs', '2']
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, 'CUDA_VISIBLE_DEVICES': ''})
+    assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-3000:])
+    assert r.stdout.count('saved to') == 1
+    assert (model / 'model.safetensors').exists()
