@@ -133,6 +133,7 @@ def ddp_train(path:str=None, # Folder of images named as in Pets; default: Pets 
     with learn.distrib_ctx(sync_bn=not cpu): learn.fine_tune(epochs, lr)
     if st.is_main_process: print(f"accuracy {learn.recorder.values[-1][-1]:.3f}")
     print(f"rank {st.process_index} of {st.num_processes} finished ({st.backend} backend, {st.device})", flush=True)
+    st.destroy_process_group() # a gloo group left open can abort the process at exit
     return learn
 
 # %% ../nbs/50_scaling_up.ipynb #c056
