@@ -22,6 +22,7 @@ import torch, fastai
 from fastai.vision.all import *
 from transfer_course.core import tc_home
 from transfer_course.data import make_pets_standin, PETS_RE, pets_label
+from transfer_course.fastdata import *
 from transfer_course.fast import *
 
 def args():

@@ -1,13 +1,13 @@
 "The fast data path: same items, labels and split as fastai's standard pipeline; it learns; two processes through accelerate."
-import os, re, sys, socket, subprocess, warnings
+import re, warnings
 from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image
 from hypothesis import given, settings, assume, HealthCheck, strategies as st
 from fastai.vision.all import get_image_files, set_seed, Learner, accuracy, TfmdDL, TensorImage, ConvLayer, Flatten, nn
 from transfer_course.data import make_pets_standin, image_dls, pets_label, STANDIN
-from transfer_course.fast import fast_dls, fast_infer_dls, ImageCache, FastAug, fit_speed, ceiling_speed
-from transfer_course.fast import _load_cuda, _load_cpu
+from transfer_course.fastdata import fast_dls, fast_infer_dls, ImageCache, FastAug, _load_cuda, _load_cpu
+from transfer_course.fast import fit_speed, ceiling_speed, launch
 
 warnings.filterwarnings('ignore', category=UserWarning)
 BREEDS = ['beagle', 'pug', 'samoyed', 'Bengal', 'Siamese']
@@ -107,12 +107,8 @@ def test_two_processes_through_accelerate(tmp_path):
     "`accelerate launch` starts 2 CPU processes (gloo); both fine-tune on the quick stand-in through the fast path"
     script = tmp_path/'train_ddp.py'
     script.write_text("from transfer_course.fast import ddp_train\nddp_train()\n")
-    with socket.socket() as s: s.bind(('', 0)); port = s.getsockname()[1]
-    env = {**os.environ, 'TRANSFER_COURSE_HOME': str(tmp_path/'home'), 'CUDA_VISIBLE_DEVICES': '', 'OMP_NUM_THREADS': '1'}
-    cmd = [sys.executable, '-m', 'accelerate.commands.launch', '--multi_gpu', '--num_processes', '2', '--num_machines', '1',
-           '--mixed_precision', 'no', '--dynamo_backend', 'no', '--main_process_port', str(port), str(script),
-           '--quick', '--data', 'fast', '--size', '32', '--bs', '8', '--epochs', '1']
-    r = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    env = {'TRANSFER_COURSE_HOME': str(tmp_path/'home'), 'CUDA_VISIBLE_DEVICES': '', 'OMP_NUM_THREADS': '1'}
+    r = launch(script, '--quick', '--data', 'fast', '--size', 32, '--bs', 8, '--epochs', 1, n=2, env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert sorted(re.findall(r'rank (\d) of 2 finished \(gloo backend', r.stdout)) == ['0', '1'], r.stdout[-2000:]
     assert len(re.findall(r'ImageCache:', r.stdout)) == 1 # printed on rank 0 only
