@@ -82,6 +82,16 @@ def _distrib():
     "Number of processes `accelerate launch`/torchrun started (1 when run plainly)"
     return int(os.environ.get('WORLD_SIZE', 1))
 
+def _join():
+    "Join the process group that `accelerate launch` set up (CPU processes use gloo); `None` when run plainly"
+    if _distrib() < 2: return None
+    import torch
+    cpu = not torch.cuda.is_available()
+    if cpu: os.environ.setdefault('ACCELERATE_USE_CPU', '1') # so fastai's Accelerator picks gloo too
+    import transfer_course.fastdata # its DistributedDL patch lets gloo share each epoch's order
+    from accelerate import PartialState
+    return PartialState(cpu=cpu)
+
 def train(task:str, # vision or text
           data:str=None, # Image folder (vision) or CSV/TSV file (text); default: the quick-mode stand-in
           out:str=None, # Folder to save the model into; default models/TASK
@@ -90,7 +100,7 @@ def train(task:str, # vision or text
           epochs:int=None, # fine_tune epochs after the frozen one; default: the mode's
           arch:str=None, # Vision: timm or fastai architecture; text: Hugging Face model name or folder
           size:int=None, # Vision: image side
-          bs:int=None, # Batch size
+          bs:int=None, # Batch size (per process under `accelerate launch`)
           valid_pct:float=0.2, # Share of each class held out to report accuracy on
           full:bool=False, # Full mode: hub weights (needs the internet)
           force:bool=False, # Overwrite a model already saved in --out
@@ -101,35 +111,34 @@ def train(task:str, # vision or text
     out = Path(out or f"models/{task}")
     _check_dest(out, force) # refuse before training, not after
     if data is not None: _exists(data)
-    learn = (_train_vision if task=='vision' else _train_text)(data, label, text_col, epochs, arch, size, bs, valid_pct, full)
-    if learn is None: return # not process 0
-    acc = float(learn.validate()[1])
+    st = _join()
+    from fastai.distributed import rank0_first, rank_distrib
+    make = _vision_learner if task=='vision' else _text_learner
+    learn, epochs = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs)
+    if st is None: learn.fine_tune(epochs)
+    else:
+        with learn.distrib_ctx(sync_bn=st.device.type=='cuda', in_notebook=False): learn.fine_tune(epochs)
+    if rank_distrib()!=0: return
+    res = learn.validate()
     save_safe(learn, out, overwrite=force)
-    print(f"validation {learn.recorder.metric_names[-2] if len(learn.recorder.metric_names)>2 else 'metric'}: {acc:.3f}; saved to {out}")
+    names = [m.name for m in learn.metrics]
+    print(f"validation {', '.join(f'{n} {float(v):.3f}' for n,v in zip(names, res[1:]))}; saved to {out}")
     return out
 
-def _train_vision(data, label, text_col, epochs, arch, size, bs, valid_pct, full):
-    from fastai.vision.all import rank_distrib, error_rate
+def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs):
+    from fastai.vision.all import accuracy
     from transfer_course.data import folder_dls, pets_path
     from transfer_course.vision import image_learner, settings
     s = settings(not full)
     path, label = (pets_path(not full), 'pets') if data is None else (data, label)
-    dls = folder_dls(path, label, valid_pct=valid_pct, size=size or s['size'], presize=2*(size or s['size']),
+    size = size or s['size']
+    dls = folder_dls(path, label, valid_pct=valid_pct, size=size, presize=2*size if size!=s['size'] else s['presize'],
                      bs=bs or s['bs'], num_workers=0 if not full else None)
-    learn = image_learner(dls, arch or s['arch'], quick=not full)
-    return _fine_tune(learn, epochs or s['epochs'])
+    return image_learner(dls, arch or s['arch'], quick=not full, metrics=accuracy), epochs or s['epochs']
 
-def _fine_tune(learn, epochs):
-    "fine_tune, in DistributedDataParallel when launched on several processes; the Learner on process 0, else None"
-    from fastai.distributed import rank_distrib
-    if _distrib() > 1:
-        with learn.distrib_ctx(in_notebook=False): learn.fine_tune(epochs)
-    else: learn.fine_tune(epochs)
-    return learn if rank_distrib()==0 else None
-
-def _train_text(data, label, text_col, epochs, arch, size, bs, valid_pct, full):
+def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs):
     from transfer_course import text as tx
-    return _fine_tune(tx.train_learner(data, label, text_col, arch, bs, valid_pct, quick=not full), epochs or tx.settings(not full)['epochs'])
+    return tx.train_learner(data, label, text_col, arch, bs, valid_pct, quick=not full), epochs or tx.settings(not full)['epochs']
 
 # %% ../nbs/60_cli.ipynb #c011
 def predict(model:str, # Folder saved by `train` (or `save_safe`)
