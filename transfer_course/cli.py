@@ -118,6 +118,7 @@ def train(task:str, # vision or text
     if st is None: learn.fine_tune(epochs)
     else:
         with learn.distrib_ctx(sync_bn=st.device.type=='cuda', in_notebook=False): learn.fine_tune(epochs)
+    if st is not None: st.destroy_process_group() # a gloo group left open can abort the process at exit
     if rank_distrib()!=0: return
     res = learn.validate()
     save_safe(learn, out, overwrite=force)
@@ -127,13 +128,13 @@ def train(task:str, # vision or text
 
 def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs):
     from fastai.vision.all import accuracy
-    from transfer_course.data import folder_dls, pets_path
-    from transfer_course.vision import image_learner, settings
+    from transfer_course.data import pets_path
+    from transfer_course.vision import image_learner, settings, auto_dls
     s = settings(not full)
     path, label = (pets_path(not full), 'pets') if data is None else (data, label)
     size = size or s['size']
-    dls = folder_dls(path, label, valid_pct=valid_pct, size=size, presize=2*size if size!=s['size'] else s['presize'],
-                     bs=bs or s['bs'], num_workers=0 if not full else None)
+    dls = auto_dls(path, label, valid_pct=valid_pct, size=size, presize=2*size if size!=s['size'] else s['presize'],
+                   bs=bs or s['bs'], num_workers=0 if not full else None)
     return image_learner(dls, arch or s['arch'], quick=not full, metrics=accuracy), epochs or s['epochs']
 
 def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs):

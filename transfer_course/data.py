@@ -234,7 +234,7 @@ def image_block(get_y, # Function from file (or image) to label
                 size:int=224, # Side of the (square) training images
                 presize:int|None=None, # Item resize before batch augmentation (default: 2x `size`, as fastbook's 460 for 224)
                 aug:bool=True, # Random resized crops, flips, rotation, lighting (`aug_transforms`)
-                vocab:list|None=None # Class order; default: sorted labels
+                vocab:list|None=None # The classes (fastai sorts them); default: the labels found
                )->DataBlock:
     "The course's image `DataBlock`: presize items on the CPU, augment batches on the GPU"
     tfms = aug_transforms(size=size, min_scale=0.75) if aug else [Resize(size)]
@@ -265,12 +265,13 @@ def folder_dls(path, # Folder of images
                keep=None, # Optional filter on files, e.g. `is_dog`
                valid_pct:float=0.2, # Share of each class held out for validation
                seed:int=42, # Seed of the split
+               make=image_dls, # What builds the `DataLoaders` from files, labels and validation indices
                **kwargs)->DataLoaders:
     "Checked, labelled, class-stratified `DataLoaders` for a folder of images"
     scan = scan_images(path)
     if scan.broken or scan.skipped or set(scan.modes)-{'RGB'}: print(scan)
     files, labels = label_images(scan, label, keep)
-    return image_dls(files, labels, split_by_class(labels, valid_pct, seed), **kwargs)
+    return make(files, labels, split_by_class(labels, valid_pct, seed), **kwargs)
 
 # %% ../nbs/01_data.ipynb #c038
 def faces_folder(dest=None, # Folder to write into; default under `tc_home()`
