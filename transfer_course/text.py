@@ -112,6 +112,9 @@ def check_texts(df:pd.DataFrame, # Labelled texts
     "Check that `df` holds usable texts and labels, and return it unchanged; raise an error saying what to fix otherwise"
     _need_cols(df, [text_col, label_col]+([valid_col] if valid_col else []), where)
     _check_text_col(df[text_col], text_col)
+    if valid_col and not (pd.api.types.is_bool_dtype(df[valid_col]) or df[valid_col].isin([0,1]).all()):
+        raise ValueError(f"Column {valid_col!r} must be True/False (or 1/0) to mark validation rows; found values such as "
+                         f"{list(map(str, df[valid_col].unique()[:3]))}")
     y = df[label_col]
     miss = y.isna() | (y.astype(str).str.strip()=='')
     if miss.any(): raise ValueError(f"{miss.sum()} labels in column {label_col!r} are missing, rows {_rows(miss)}: label or drop those rows")
@@ -177,7 +180,7 @@ class HFTokenize(Transform):
     "Tokenise raw strings with Hugging Face tokenizer `tok` (cut to `max_len` tokens); decode token ids back to text"
     def __init__(self, tok, name_or_path:str="", max_len:int|None=None):
         self.tok,self.name_or_path,self.max_len = tok,str(name_or_path),_max_len(tok, max_len)
-        self.input_types = (str, TensorText) # `test_dl`/`predict` accept raw strings as well as token ids
+        self.input_types = (str, TensorText, float, int, type(None)) # `test_dl`/`predict` take raw strings; other types get a clear error
 
     def encode_all(self, texts)->list:
         "Token ids of each of `texts`, in one call of the tokenizer; warns once if any was cut"
