@@ -186,14 +186,23 @@ def test_tfidf_baseline(df):
 
 # --- runs where spaCy is missing (the GPU machine has no spaCy), and the GPU check script runs on a CPU
 
-def test_hf_path_needs_no_spacy():
-    code = ("import sys; sys.modules['spacy'] = None\n"
-            "from transfer_course.text import *; from transfer_course.models import minilm_dir\n"
-            "dls = hf_dls(subset(tweets(), 32, 32), minilm_dir(), bs=16); print(hf_learner(dls).predict('fine')[0])")
+def test_reload_in_fresh_process_without_spacy(learn, tmp_path):
+    "`load_safe` alone finds the text loader; the transformer path never needs spaCy (the GPU machine has none)"
+    d = save_hf(learn, tmp_path/'m')
+    text = 'the crew were kind but the seat was broken'
+    code = ("import sys; sys.modules['spacy'] = None\n" # any import of spacy now fails
+            "from transfer_course.export import load_safe\n"
+            f"pred,_,probs = load_safe({str(d)!r}).predict({text!r}); print(pred, *probs.tolist())\n"
+            "from transfer_course.text import hf_dls, subset, tweets; from transfer_course.models import minilm_dir\n"
+            "print(len(hf_dls(subset(tweets(), 32, 32), minilm_dir(), bs=16).train))")
     r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT, timeout=300,
                        env={**os.environ, 'PYTHONPATH': str(ROOT)})
     assert r.returncode == 0, r.stderr[-2000:]
-    assert r.stdout.strip().splitlines()[-1] in ('negative', 'positive')
+    line, n = r.stdout.strip().splitlines()[-2:]
+    pred, *probs = line.split()
+    p0,_,probs0 = learn.predict(text)
+    assert pred == p0 and np.allclose([float(o) for o in probs], probs0.tolist(), atol=1e-5)
+    assert int(n) == 2
 
 def test_gpu_script_on_cpu():
     r = subprocess.run([sys.executable, 'bench/gpu_text.py', '--device', 'cpu', '--max-train', '32', '--max-valid', '32', '--epochs', '1'],
