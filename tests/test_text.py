@@ -43,6 +43,18 @@ def test_subset_balanced_and_fixed_validation():
     assert a[a.is_valid].text.tolist() == b[b.is_valid].text.tolist()
     with pytest.raises(ValueError, match='have fewer'): subset(df, 10**6)
 
+# --- full mode: IMDB's layout read into the same three columns (on a fake download), and offline it fails in seconds
+
+def test_imdb_layout(tmp_path, monkeypatch):
+    import transfer_course.text as tt
+    for s,l,t in [('train','neg','dull'), ('train','pos','great'), ('test','neg','awful'), ('test','pos','loved it'), ('unsup','x','?')]:
+        (tmp_path/s/l).mkdir(parents=True, exist_ok=True); (tmp_path/s/l/f'0_{l}.txt').write_text(t)
+    pd.DataFrame(dict(label=['negative','positive'], text=['meh','wow'], is_valid=[False,True])).to_csv(tmp_path/'texts.csv', index=False)
+    monkeypatch.setattr(tt, 'untar_data', lambda url: tmp_path)
+    df = imdb()
+    assert df.values.tolist() == [['dull','negative',False], ['great','positive',False], ['awful','negative',True], ['loved it','positive',True]]
+    assert imdb(sample=True).columns.tolist() == ['text','label','is_valid']
+
 # --- full mode offline: fails in seconds, naming quick mode
 
 @pytest.mark.skipif(_online('s3.amazonaws.com') or (Path.home()/'.fastai'/'data'/'imdb_sample').exists(), reason='online, or IMDB cached')
