@@ -1,0 +1,223 @@
+"The text module (lesson Sentiment) as a user meets it: its data rules, bad input, the transformer inside fastai, safe save/load."
+import os, socket, subprocess, sys, time, warnings
+from pathlib import Path
+import numpy as np, pandas as pd, pytest, torch
+from safetensors.torch import load_file
+from transformers import AutoConfig
+from transfer_course.core import OfflineError, QUICK_VAR
+from transfer_course.models import minilm_dir
+from transfer_course.export import load_safe, read_cfg
+from transfer_course.text import *
+
+ROOT = Path(__file__).resolve().parent.parent
+
+def _online(host):
+    try: socket.create_connection((host, 443), timeout=2).close(); return True
+    except OSError: return False
+
+# --- the tweets: the labelling rules on a file we write, then the real one
+
+def test_tweets_rules(tmp_path):
+    rows = [('positive', '0.9', 'Love it http://t.co/a'), ('positive', '', 'love it!!'), # same tweet: kept once
+            ('negative', '0.4', 'meh, unsure'), ('neutral', '1.0', 'it is a car'),  # low confidence; neutral
+            ('positive', '0.8', 'so good'), ('negative', '0.8', 'SO GOOD'),          # labelled both ways: dropped
+            ('negative', '0.7', 'caf\xe9 was awful'), ('negative', '', 'RT @bob: hate delays'),
+            ('negative', '0.9', 'http://t.co/zz')]                                    # nothing left once the link goes
+    f = tmp_path/'t.csv'
+    f.write_bytes(('sentiment,confidence,text\n' + ''.join(f'{s},{c},"{t}"\n' for s,c,t in rows)).encode('latin-1'))
+    df = tweets(f, valid_pct=0.5)
+    assert df.columns.tolist() == ['text', 'label', 'is_valid']
+    assert dict(zip(df.text, df.label)) == {'Love it http://t.co/a':'positive', 'café was awful':'negative', 'RT @bob: hate delays':'negative'}
+    assert df.is_valid.tolist() == tweets(f, valid_pct=0.5).is_valid.tolist()
+
+def test_tweets_installed():
+    df = tweets()
+    assert len(df) > 20_000 and set(df.label) == {'negative', 'positive'}
+    assert df.text.map(tweet_key).is_unique and df.text.notna().all()
+    assert 0.18 < df.is_valid.mean() < 0.22
+
+def test_subset_balanced_and_fixed_validation():
+    df = tweets()
+    a,b = subset(df, 40, 20, seed=1), subset(df, 60, 20, seed=2)
+    assert a[~a.is_valid].label.value_counts().tolist() == [20, 20]
+    assert a[a.is_valid].text.tolist() == b[b.is_valid].text.tolist()
+    with pytest.raises(ValueError, match='have fewer'): subset(df, 10**6)
+
+# --- full mode: IMDB's layout read into the same three columns (on a fake download), and offline it fails in seconds
+
+def test_imdb_layout(tmp_path, monkeypatch):
+    import transfer_course.text as tt
+    for s,l,t in [('train','neg','dull'), ('train','pos','great'), ('test','neg','awful'), ('test','pos','loved it'), ('unsup','x','?')]:
+        (tmp_path/s/l).mkdir(parents=True, exist_ok=True); (tmp_path/s/l/f'0_{l}.txt').write_text(t)
+    pd.DataFrame(dict(label=['negative','positive'], text=['meh','wow'], is_valid=[False,True])).to_csv(tmp_path/'texts.csv', index=False)
+    monkeypatch.setattr(tt, 'untar_data', lambda url: tmp_path)
+    df = imdb()
+    assert df.values.tolist() == [['dull','negative',False], ['great','positive',False], ['awful','negative',True], ['loved it','positive',True]]
+    assert imdb(sample=True).columns.tolist() == ['text','label','is_valid']
+
+# --- full mode offline: fails in seconds, naming quick mode
+
+@pytest.mark.skipif(_online('s3.amazonaws.com') or (Path.home()/'.fastai'/'data'/'imdb_sample').exists(), reason='online, or IMDB cached')
+def test_imdb_offline_fails_fast():
+    t = time.perf_counter()
+    with pytest.raises(OfflineError, match=QUICK_VAR): imdb(sample=True)
+    assert time.perf_counter()-t < 20
+
+@pytest.mark.skipif(_online('huggingface.co'), reason='online')
+def test_hub_offline_fails_fast():
+    t = time.perf_counter()
+    with pytest.raises(OfflineError, match=QUICK_VAR): hf_load(AutoConfig.from_pretrained, HF_NAME)
+    assert time.perf_counter()-t < 20 # transformers alone retries for about a minute
+
+# --- bad input: every message says what to do
+
+OK = pd.DataFrame(dict(text=['good', 'bad', 'fine', 'awful'], label=['pos', 'neg', 'pos', 'neg'], v=[False, False, True, True]))
+
+@pytest.mark.parametrize('df,kw,msg', [
+    (OK.drop(columns='label'), {}, "No column 'label' in the DataFrame; columns found: 'text', 'v'"),
+    (OK, dict(text_col='review'), "No column 'review'"),
+    (OK.assign(text=['good', None, 'fine', 'x']), {}, 'missing (NaN/None), rows 1'),
+    (OK.assign(text=['good', np.nan, np.nan, 'x']), {}, "2 texts in column 'text' are missing"),
+    (OK.assign(text=['good', '\t ', 'fine', 'x']), {}, 'empty or only whitespace, rows 1'),
+    (OK.assign(text=['good', 7, 'fine', 'x']), {}, 'are not strings'),
+    (OK.assign(label=['pos', np.nan, 'pos', 'neg']), {}, "1 labels in column 'label' are missing"),
+    (OK.assign(label=['pos', '', 'pos', 'neg']), {}, "labels in column 'label' are missing"),
+    (OK.assign(label='pos'), {}, "only one class ('pos')"),
+    (OK.assign(label=['pos', 'pos', 'pos', 'neg']), dict(valid_col='v'), 'only one class'),
+    (OK.assign(label=['pos', 'neg', 'pos', 'meh']), dict(valid_col='v'), "labels no training row has (['meh'])"),
+    (OK, dict(vocab=['neg', 'neutral']), "Unknown labels ['pos']"),
+    (OK.assign(v=['False', 'False', 'True', 'True']), dict(valid_col='v'), "must be True/False (or 1/0)"),
+])
+def test_check_texts_errors(df, kw, msg):
+    with pytest.raises(ValueError) as e: check_texts(df, **kw)
+    assert msg in str(e.value)
+
+def test_read_texts(tmp_path):
+    f = tmp_path/'r.csv'
+    f.write_text('text,label\nNA,pos\nnan,neg\nNone,pos\n')
+    assert read_texts(f).text.tolist() == ['NA', 'nan', 'None'] # words, not missing values
+    f.write_text('text,label\ngood,pos\n"   ",neg\n')
+    with pytest.raises(ValueError, match='empty or only whitespace'): read_texts(f)
+    f.write_text('text,label\ngood,pos\n,neg\n')
+    with pytest.raises(ValueError, match='missing'): read_texts(f)
+    raw = 'text,label\nna\xefve but fun,pos\nawful,neg\n'.encode('cp1252')
+    f.write_bytes(raw)
+    with pytest.raises(ValueError, match="encoding='latin-1'"): read_texts(f)
+    assert f.read_bytes() == raw # nothing lost
+    assert read_texts(f, encoding='cp1252').text[0] == 'naïve but fun'
+    t = tmp_path/'r.tsv'
+    t.write_text('sentence\tstars\ngood\t5\nbad\t1\n')
+    with pytest.raises(ValueError, match="columns found: 'sentence', 'stars'"): read_texts(t)
+    assert read_texts(t, text_col='sentence', label_col='stars').stars.tolist() == [5, 1]
+
+# --- the transformer inside fastai
+
+@pytest.fixture(scope='module')
+def df(): return subset(tweets(), 32, 32)
+
+@pytest.fixture(scope='module')
+def dls(df): return hf_dls(df, minilm_dir(), bs=16, seed=0)
+
+@pytest.fixture(scope='module')
+def learn(dls):
+    learn = hf_learner(dls)
+    with learn.no_bar(), learn.no_logging(): fit_text(learn, epochs=1)
+    return learn
+
+def test_hf_dls_errors(df):
+    with pytest.raises(ValueError, match="fewer than bs=64"): hf_dls(df, minilm_dir(), bs=64)
+    with pytest.raises(ValueError, match="columns found: 'text', 'label', 'is_valid'"): hf_dls(df, minilm_dir(), text_col='review')
+    with pytest.raises(ValueError, match='missing'): hf_dls(df.assign(text=df.text.where(df.index!=3)), minilm_dir())
+
+def test_long_texts_cut_and_said_once(df):
+    long = df.copy(); long.loc[[0, 5], 'text'] = ' '.join(['word']*600)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        dls = hf_dls(long, minilm_dir(), bs=16)
+    msgs = [str(o.message) for o in w if 'longer than' in str(o.message)]
+    assert msgs == [f'2 of {len(df)} texts are longer than 512 tokens, the most this model reads: each was cut to its first tokens']
+    assert max(len(x) for x,y in dls.train_ds) == 512
+
+def test_pretrained_weights_are_loaded(dls):
+    sd = load_file(str(minilm_dir()/'model.safetensors'))
+    k = next(k for k in sd if k.endswith('embeddings.word_embeddings.weight'))
+    pre, scr = hf_learner(dls), hf_learner(dls, pretrained=False)
+    assert torch.equal(pre.model.body.embeddings.word_embeddings.weight, sd[k].float())
+    assert not torch.equal(scr.model.body.embeddings.word_embeddings.weight, sd[k].float())
+    shapes = lambda m: [(k, v.shape) for k,v in m.state_dict().items()]
+    assert type(pre.model.body) is type(scr.model.body) and shapes(pre.model) == shapes(scr.model) # same architecture
+
+def test_freeze_really_freezes(dls):
+    learn = hf_learner(dls)
+    assert len(learn.opt.param_groups) == 4
+    body0 = [p.detach().clone() for p in learn.model.body.parameters()]
+    head0 = [p.detach().clone() for p in learn.model.head.parameters()]
+    with learn.no_bar(), learn.no_logging(): learn.fit(1, 1e-3)
+    assert all(torch.equal(a, b) for a,b in zip(body0, learn.model.body.parameters()))
+    assert not all(torch.equal(a, b) for a,b in zip(head0, learn.model.head.parameters()))
+
+def test_predict_raw_strings(learn):
+    pred, i, probs = learn.predict('The flight was late and the staff were rude')
+    assert pred in ('negative', 'positive') and learn.dls.vocab[i] == pred
+    assert abs(float(probs.sum())-1) < 1e-5
+    with pytest.raises(ValueError, match='empty or only whitespace'): learn.predict('   ')
+    with pytest.raises(TypeError, match='Expected a text'): learn.predict(float('nan'))
+    preds,_ = learn.get_preds(dl=learn.dls.test_dl(['great', 'terrible service, never again', 'ok']))
+    assert preds.shape == (3, 2)
+
+def test_interpretation(learn):
+    from fastai.interpret import ClassificationInterpretation
+    interp = ClassificationInterpretation.from_learner(learn)
+    assert interp.confusion_matrix().sum() == len(learn.dls.valid_ds)
+    inps, *_ = interp[[0, 1]]
+    assert inps.shape[0] == 2
+
+def test_save_load_round_trip(learn, tmp_path):
+    d = tmp_path/'model'
+    save_hf(learn, d)
+    assert read_cfg(d)['task'] == 'text' and (d/'hf'/'tokenizer.json').exists()
+    assert not list(d.rglob('*.pkl')) and not list(d.rglob('*.pth')) and not list(d.rglob('*.bin'))
+    before = (d/'model.safetensors').read_bytes()
+    with pytest.raises(FileExistsError, match='overwrite=True'): save_hf(learn, d)
+    assert (d/'model.safetensors').read_bytes() == before
+    learn2 = load_safe(d)
+    for text in ['what a lovely crew', 'lost my bag again']:
+        (p1,_,a), (p2,_,b) = learn.predict(text), learn2.predict(text)
+        assert p1 == p2 and torch.allclose(a, b, atol=1e-5)
+
+def test_load_unknown_text_kind(learn, tmp_path):
+    import json
+    d = save_hf(learn, tmp_path/'m')
+    cfg = json.loads((d/'config.json').read_text()); cfg['kind'] = 'ulmfit'
+    (d/'config.json').write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match="kind 'ulmfit'"): load_safe(d)
+
+def test_tfidf_baseline(df):
+    r = tfidf_baseline(df)
+    assert set(r) == {'accuracy', 'seconds'} and 0 <= r['accuracy'] <= 1
+
+# --- runs where spaCy is missing (the GPU machine has no spaCy), and the GPU check script runs on a CPU
+
+def test_reload_in_fresh_process_without_spacy(learn, tmp_path):
+    "`load_safe` alone finds the text loader; the transformer path never needs spaCy (the GPU machine has none)"
+    d = save_hf(learn, tmp_path/'m')
+    text = 'the crew were kind but the seat was broken'
+    code = ("import sys; sys.modules['spacy'] = None\n" # any import of spacy now fails
+            "from transfer_course.export import load_safe\n"
+            f"pred,_,probs = load_safe({str(d)!r}).predict({text!r}); print(pred, *probs.tolist())\n"
+            "from transfer_course.text import hf_dls, subset, tweets; from transfer_course.models import minilm_dir\n"
+            "print(len(hf_dls(subset(tweets(), 32, 32), minilm_dir(), bs=16).train))")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                       env={**os.environ, 'PYTHONPATH': str(ROOT)})
+    assert r.returncode == 0, r.stderr[-2000:]
+    line, n = r.stdout.strip().splitlines()[-2:]
+    pred, *probs = line.split()
+    p0,_,probs0 = learn.predict(text)
+    assert pred == p0 and np.allclose([float(o) for o in probs], probs0.tolist(), atol=1e-5)
+    assert int(n) == 2
+
+def test_gpu_script_on_cpu():
+    r = subprocess.run([sys.executable, 'bench/gpu_text.py', '--device', 'cpu', '--max-train', '32', '--max-valid', '32', '--epochs', '1'],
+                       capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'device: CPU' in r.stdout and 'final accuracy' in r.stdout and 'head only' in r.stdout and 'all layers' in r.stdout
