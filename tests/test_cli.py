@@ -87,7 +87,7 @@ def photos(tmp_path_factory):
 
 def test_train_then_predict_on_a_users_folder(photos, tmp_path, run_cli):
     model = tmp_path / 'model'
-    r = run_cli('train', 'vision', '--data', photos, '--out', model, '--epochs', '1', '--size', '32', '--bs', '4')
+    r = run_cli('train', 'vision', '--data', photos, '--out', model, '--epochs', '3', '--size', '64', '--bs', '4')
     assert r.returncode == 0, r.stderr[-2000:]
     assert sorted(f.name for f in model.iterdir()) == ['config.json', 'model.safetensors']
     assert json.loads((model / 'config.json').read_text())['vocab'] == ['blue', 'red']
@@ -113,3 +113,21 @@ def test_train_under_accelerate_launch_two_cpu_processes(photos, tmp_path):
     assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-3000:])
     assert r.stdout.count('saved to') == 1
     assert (model / 'model.safetensors').exists()
+
+def test_train_text_on_a_users_csv_then_predict_strings(tmp_path, run_cli):
+    good = ['I love it', 'great film, loved every minute', 'wonderful and happy', 'best day ever', 'so good, thank you']
+    bad = ['I hate it', 'awful film, wasted my time', 'terrible and sad', 'worst day ever', 'so bad, never again']
+    rows = [(t + f' {i}', 'pos') for i in range(5) for t in good] + [(t + f' {i}', 'neg') for i in range(5) for t in bad]
+    csv = tmp_path / 'reviews.csv'
+    csv.write_text('review,sentiment\n' + '\n'.join(f'"{t}",{l}' for t, l in rows) + '\n')
+    model = tmp_path / 'text_model'
+    r = run_cli('train', 'text', '--data', csv, '--text-col', 'review', '--label', 'sentiment', '--out', model, '--epochs', '1', '--bs', '8')
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (model / 'model.safetensors').exists() and (model / 'hf').is_dir()
+    r = run_cli('predict', model, 'what a wonderful, happy film', 'awful, I hate it')
+    assert r.returncode == 0, r.stderr[-3000:]
+    out = [l.split('\t') for l in r.stdout.strip().splitlines()[-2:]]
+    assert [o[0] for o in out] == ['what a wonderful, happy film', 'awful, I hate it']
+    assert all(o[1] in ('pos', 'neg') and 0.5 <= float(o[2]) <= 1 for o in out)
+    r = run_cli('train', 'text', '--data', csv, '--text-col', 'nope', '--out', tmp_path / 'm2')
+    assert r.returncode == 2 and 'review' in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -9,6 +9,7 @@ __all__ = ['TASKS', 'COMMANDS', 'USER_ERRORS', 'info', 'compare', 'train', 'pred
 
 # %% ../nbs/60_cli.ipynb #c002
 import sys, os, platform, warnings
+from functools import partial
 from pathlib import Path
 from inspect import signature, Parameter
 from typing import Annotated
@@ -103,10 +104,11 @@ def train(task:str, # vision or text
           bs:int=None, # Batch size (per process under `accelerate launch`)
           valid_pct:float=0.2, # Share of each class held out to report accuracy on
           full:bool=False, # Full mode: hub weights (needs the internet)
+          train_bn:bool=False, # Vision: re-estimate BatchNorm statistics from your batches (fastai's default) instead of keeping the pretrained ones
           force:bool=False, # Overwrite a model already saved in --out
          ):
     "Fine-tune a pretrained model on your data and save it safely (safetensors + JSON)"
-    from transfer_course.export import save_safe, _check_dest
+    from transfer_course.export import _check_dest
     if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
     out = Path(out or f"models/{task}")
     _check_dest(out, force) # refuse before training, not after
@@ -114,42 +116,60 @@ def train(task:str, # vision or text
     st = _join()
     from fastai.distributed import rank0_first, rank_distrib
     make = _vision_learner if task=='vision' else _text_learner
-    learn, epochs = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs)
-    if st is None: learn.fine_tune(epochs)
-    else:
-        with learn.distrib_ctx(sync_bn=st.device.type=='cuda', in_notebook=False): learn.fine_tune(epochs)
-    if st is not None: st.destroy_process_group() # a gloo group left open can abort the process at exit
-    if rank_distrib()!=0: return
-    res = learn.validate()
-    save_safe(learn, out, overwrite=force)
-    names = [m.name for m in learn.metrics]
-    print(f"validation {', '.join(f'{n} {float(v):.3f}' for n,v in zip(names, res[1:]))}; saved to {out}")
-    return out
+    learn, fit, save = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn)
+    try:
+        if st is None: fit(); res = learn.validate()
+        else: # every process validates its share; the metrics are gathered across them
+            with learn.distrib_ctx(sync_bn=st.device.type=='cuda', in_notebook=False): fit(); res = learn.validate()
+        if rank_distrib()!=0: return
+        save(learn, out, overwrite=force)
+        names = [m.name for m in learn.metrics]
+        print(f"validation {', '.join(f'{n} {float(v):.3f}' for n,v in zip(names, res[1:]))}; saved to {out}", flush=True)
+        return out
+    finally:
+        if st is not None: st.destroy_process_group() # a gloo group left open can abort the process at exit
 
-def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs):
+def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn):
+    "The learner, how to fit it and how to save it, for `train vision`"
     from fastai.vision.all import accuracy
     from transfer_course.data import pets_path
     from transfer_course.vision import image_learner, settings, auto_dls
+    from transfer_course.fastdata import fast_ok
+    from transfer_course.export import save_safe
+    from fastai.distributed import rank_distrib
     s = settings(not full)
     path, label = (pets_path(not full), 'pets') if data is None else (data, label)
-    size = size or s['size']
-    dls = auto_dls(path, label, valid_pct=valid_pct, size=size, presize=2*size if size!=s['size'] else s['presize'],
+    size, fast = size or s['size'], fast_ok(verbose=False)
+    if rank_distrib()==0: print(f"data: {'the fast path (decoded once, augmented on the GPU)' if fast else 'fastai standard pipeline'}")
+    dls = auto_dls(path, label, fast=fast, valid_pct=valid_pct, size=size, presize=2*size if size!=s['size'] else s['presize'],
                    bs=bs or s['bs'], num_workers=0 if not full else None)
-    return image_learner(dls, arch or s['arch'], quick=not full, metrics=accuracy), epochs or s['epochs']
+    learn = image_learner(dls, arch or s['arch'], quick=not full, metrics=accuracy, keep_bn=not train_bn)
+    return learn, partial(learn.fine_tune, epochs or s['epochs'], s['lr'] or 2e-3), save_safe
 
-def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs):
+def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn):
+    "The learner, how to fit it and how to save it, for `train text`"
     from transfer_course import text as tx
-    return tx.train_learner(data, label, text_col, arch, bs, valid_pct, quick=not full), epochs or tx.settings(not full)['epochs']
+    from transfer_course.models import minilm_dir
+    from transfer_course.data import split_by_class
+    label = 'label' if label=='folder' else label
+    if data is None: df = tx.subset(tx.tweets(), tx.N_TRAIN, tx.N_VALID) if not full else tx.imdb()
+    else:
+        df = tx.read_texts(data, text_col, label)
+        v = set(split_by_class(list(df[label]), valid_pct))
+        df = df.assign(is_valid=[i in v for i in range(len(df))])
+    dls = tx.hf_dls(df, arch or (tx.HF_NAME if full else minilm_dir()), text_col, label, bs=bs or 16)
+    learn = tx.hf_learner(dls)
+    return learn, partial(tx.fit_text, learn, epochs or tx.EPOCHS), tx.save_hf
 
 # %% ../nbs/60_cli.ipynb #c011
 def predict(model:str, # Folder saved by `train` (or `save_safe`)
             *inputs:str, # Image files (vision model) or texts (text model)
            ):
     "Print the predicted label and its probability for each input"
-    from transfer_course.export import load_safe
+    from transfer_course.export import load_safe, read_cfg
     if not inputs: raise ValueError("give at least one input: image files for a vision model, texts for a text model")
+    kind = read_cfg(model)['task']
     learn = load_safe(model)
-    kind = learn.export_cfg['task']
     res = []
     for x in inputs:
         if kind=='vision':
@@ -192,5 +212,5 @@ def main(argv:list|None=None # Arguments after the program name; `None` reads `s
     if cmd not in COMMANDS: _fail(f"unknown command {cmd!r}; choose one of: {', '.join(COMMANDS)}")
     f,pos = COMMANDS[cmd]
     args = vars(anno_parser(f, prog=f'transfer-course {cmd}', pos=pos).parse_args(rest))
-    try: return _call(f, args)
+    try: _call(f, args) # nothing returned: the console script would print it as an error and exit 1
     except USER_ERRORS as e: _fail(e)
