@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . .venv/bin/activate
 export TRANSFER_COURSE_QUICK=1 OMP_NUM_THREADS=1 PYTHONWARNINGS=ignore::DeprecationWarning
+export TRANSFER_COURSE_RUNS=$(mktemp -d) # lessons save experiment runs here: every test run trains afresh
 t0=$SECONDS
 step() { printf '\n== %s (%ds)\n' "$1" $((SECONDS-t0)); }
 

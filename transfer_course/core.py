@@ -6,7 +6,7 @@ Docs: https://transfer-course.github.io/transfer_course/core.html.md"""
 
 # %% auto #0
 __all__ = ['QUICK_VAR', 'CPU_WARNING', 'is_quick', 'OfflineError', 'offline_msg', 'online', 'DeviceReport', 'amp_dtype',
-           'device_report', 'amp', 'tc_home']
+           'device_report', 'amp', 'tc_home', 'runs_dir']
 
 # %% ../nbs/00_core.ipynb #c002
 import os, sys, socket, warnings
@@ -102,3 +102,8 @@ def tc_home()->Path:
     p = Path(os.environ.get('TRANSFER_COURSE_HOME') or '~/.cache/transfer_course').expanduser()
     p.mkdir(parents=True, exist_ok=True)
     return p
+
+# %% ../nbs/00_core.ipynb #c027
+def runs_dir(*parts:str)->Path:
+    "Folder for saved experiment runs: `$TRANSFER_COURSE_RUNS` or `./runs`, then `parts`"
+    return Path(os.environ.get('TRANSFER_COURSE_RUNS') or 'runs').joinpath(*parts)

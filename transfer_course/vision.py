@@ -82,7 +82,7 @@ def _item_size(dls):
     r = [t for t in dls.after_item.fs if isinstance(t, Resize)]
     return int(r[0].size[0]) if r else None
 
-# %% ../nbs/10_dog_breeds.ipynb #c044
+# %% ../nbs/10_dog_breeds.ipynb #c045
 def _arch(name:str):
     "A timm name, or the fastai/torchvision model function called `name`"
     f = getattr(models, name, None)
