@@ -1,0 +1,67 @@
+"""Refresh the outputs a lesson keeps for its readers: run it in quick mode and keep its tables, plots and logs.
+
+    python tools/outputs.py nbs/10_dog_breeds.ipynb [more notebooks] [--width 560 --quality 60]
+
+The docs site and Colab show the outputs stored in a notebook, so the lessons carry the ones their quick-mode run
+computed. This executes each notebook top to bottom in quick mode (as `nbdev-test` does, skipping `notest` cells),
+then keeps what a learner should see: plots become small JPEGs, progress bars and download/weight-loading noise are
+dropped, and this machine's home and site-packages paths are shortened. Each notebook should stay under ~200 KB;
+lower `--width`/`--quality` if it does not. Finishes with `nbdev-clean`, so the result commits as is.
+"""
+import os, sys, re, json, io, base64, site, tempfile, subprocess
+from pathlib import Path
+from fastcore.script import call_parse
+
+PROG = re.compile(r'(Epoch \d+/\d+ : )?\|[█-]*\| *[\d.]+% \[[^\]]*\]( [\d.]+)?')  # fastprogress bars printed as text
+NOISE = ('Loading weights', 'warnings.warn', 'Warning:')
+SHORT = [(site.getsitepackages()[0] + '/', '.../site-packages/'), (os.path.expanduser('~') + '/', '~/')]
+
+def shorten(t:str)->str:
+    "`t` without this machine's site-packages and home paths"
+    for a,b in SHORT: t = t.replace(a, b)
+    return t
+
+def clean_text(t:str)->str:
+    "Printed text without progress bars, carriage-return redraws and library noise"
+    lines = [PROG.sub('', l).replace('█', '').rstrip() for l in t.replace('\r', '\n').split('\n')]
+    lines = [l for l in lines if l.strip() and not any(n in l for n in NOISE) and not re.fullmatch(r'\s*Epoch \d+/\d+ :', l)]
+    return shorten('\n'.join(lines) + '\n') if lines else ''
+
+def jpeg(b64:str, width:int, quality:int)->str:
+    "An image output (base64) as a JPEG at most `width` pixels wide"
+    from PIL import Image
+    im = Image.open(io.BytesIO(base64.b64decode(b64))).convert('RGB')
+    if im.width > width: im = im.resize((width, round(im.height*width/im.width)), Image.LANCZOS)
+    b = io.BytesIO(); im.save(b, 'JPEG', quality=quality, optimize=True)
+    return base64.b64encode(b.getvalue()).decode()
+
+def keep(o:dict, width:int, quality:int):
+    "The output `o` as a reader should see it, or None to drop it"
+    d = o.get('data', {})
+    html = ''.join(d.get('text/html', ''))
+    if '<progress' in html or 'progress-bar' in html: return None
+    if 'text/plain' in d: d['text/plain'] = shorten(''.join(d['text/plain']))
+    if 'image/png' in d: d['image/jpeg'] = jpeg(''.join(d.pop('image/png')), width, quality)
+    if o.get('output_type') == 'stream':
+        o['text'] = clean_text(''.join(o['text']))
+        if not o['text']: return None
+    return o
+
+@call_parse
+def main(*nbs:str, # Notebooks to run, e.g. nbs/10_dog_breeds.ipynb
+         width:int=640, # Widest image kept, in pixels
+         quality:int=70): # JPEG quality
+    "Execute lessons in quick mode and keep the outputs a learner should see"
+    os.environ.update(TRANSFER_COURSE_QUICK='1', IN_TEST='1', TRANSFER_COURSE_RUNS=tempfile.mkdtemp())
+    from execnb.shell import CaptureShell
+    if not nbs: sys.exit("name the notebooks to run, e.g. python tools/outputs.py nbs/10_dog_breeds.ipynb")
+    for p in map(Path, nbs):
+        if not p.exists(): sys.exit(f"no notebook at {p}")
+        CaptureShell().execute(p, p, exc_stop=True, preproc=lambda c: 'notest' in c.source or 'nbdev_export()' in c.source)
+        nb = json.loads(p.read_text())
+        for c in nb['cells']:
+            if c['cell_type'] == 'code': c['outputs'] = [o for o in (keep(o, width, quality) for o in c.get('outputs', [])) if o]
+        p.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
+        subprocess.run(['nbdev-clean', '--fname', str(p)], check=True)
+        kb = p.stat().st_size // 1024
+        print(f"{p}: {kb} KB" + ('  (over 200 KB: lower --width or --quality)' if kb > 200 else ''), flush=True)
