@@ -76,6 +76,11 @@ def test_user_errors_are_one_line(run_cli, args, msg):
     r = run_cli(*args)
     assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
+def test_compare_under_accelerate_launch_says_why_not(run_cli, tmp_path):
+    r = run_cli('compare', '--out', tmp_path / 'r', env=dict(WORLD_SIZE='2', RANK='1', LOCAL_RANK='1'))  # as each process sees it
+    assert r.returncode == 2 and 'accelerate launch' in r.stderr and 'train' in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and not (tmp_path / 'r').exists()
+
 @pytest.fixture(scope='module')
 def photos(tmp_path_factory):
     "A user's folder: two classes of simple images in sub-folders"

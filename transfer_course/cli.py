@@ -32,6 +32,10 @@ def info(quick:bool=False, # Report as quick mode would (the CPU is expected the
 # %% ../nbs/60_cli.ipynb #c008
 TASKS = ('vision', 'text')
 
+def _distrib():
+    "Number of processes `accelerate launch`/torchrun started (1 when run plainly)"
+    return int(os.environ.get('WORLD_SIZE', 1))
+
 def _task(task, data, label, text_col, full, epochs, size):
     "The experiment task the options describe"
     from transfer_course import experiment as ex
@@ -67,6 +71,8 @@ def compare(task:str='vision', # What to compare on: vision or text
            ):
     "Pretrained vs scratch over labelled-set sizes: runs, plots and a Markdown report"
     from transfer_course import experiment as ex
+    if _distrib() > 1: raise ValueError("compare runs and times its grid in one process, not under `accelerate launch`; "
+                                        "run it plainly (one per GPU, each with its own --out), or use `train` for several GPUs")
     if seeds < 1: raise ValueError(f"--seeds must be at least 1, got {seeds}")
     t = _task(task, data, label, text_col, full, epochs, size)
     out = Path(out or f"runs/compare-{task}")
@@ -78,11 +84,7 @@ def compare(task:str='vision', # What to compare on: vision or text
     print(f"\nReport: {out/'report.md'} (plots, labels needed, time and cost to target)")
     return df
 
-# %% ../nbs/60_cli.ipynb #c010
-def _distrib():
-    "Number of processes `accelerate launch`/torchrun started (1 when run plainly)"
-    return int(os.environ.get('WORLD_SIZE', 1))
-
+# %% ../nbs/60_cli.ipynb #c011
 def _join():
     "Join the process group that `accelerate launch` set up (CPU processes use gloo); `None` when run plainly"
     if _distrib() < 2: return None
@@ -161,7 +163,7 @@ def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs
     learn = tx.hf_learner(dls)
     return learn, partial(tx.fit_text, learn, epochs or tx.EPOCHS), tx.save_hf
 
-# %% ../nbs/60_cli.ipynb #c011
+# %% ../nbs/60_cli.ipynb #c012
 def predict(model:str, # Folder saved by `train` (or `save_safe`)
             *inputs:str, # Image files (vision model) or texts (text model)
            ):
@@ -183,7 +185,7 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
         print(f"{x}\t{lbl}\t{float(p[i]):.3f}")
     return res
 
-# %% ../nbs/60_cli.ipynb #c013
+# %% ../nbs/60_cli.ipynb #c014
 COMMANDS = dict(info=(info, []), compare=(compare, []), train=(train, ['task']), predict=(predict, ['model']))
 USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, OfflineError)
 
