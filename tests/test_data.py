@@ -120,3 +120,18 @@ def test_split_by_class_keeps_every_class_on_both_sides(counts, pct, seed):
     valid = Counter(l for i, l in enumerate(labels) if i in v)
     assert set(train) == set(valid) == set(labels)
     for c, n in Counter(labels).items(): assert valid[c] == min(n - 1, max(1, round(pct * n)))
+
+def test_images_appear_whole_and_leftovers_are_ignored(tmp_path, monkeypatch):
+    "Writers rename a finished hidden file into place, so a process reading the folder meanwhile never sees half an image"
+    import os
+    seen, real = [], os.replace
+    def replace(src, dst): seen.append((Path(src).name, Path(dst).exists(), Image.open(src).size)); real(src, dst)
+    monkeypatch.setattr(os, 'replace', replace)
+    kw = dict(n_per_breed=1, breeds=['beagle', 'pug'], size=(50, 40))
+    make_pets_standin(tmp_path/'s', **kw)
+    assert [(n.startswith('.'), there, size) for n, there, size in seen] == [(True, False, (50, 40))] * 2
+    (tmp_path/'s'/'.beagle_1.jpg.999.part').write_bytes(b'half')  # what a writer killed mid-way leaves
+    make_pets_standin(tmp_path/'s', **kw)  # not refused as a stranger, nothing rewritten
+    assert len(seen) == 2 and len(scan_images(tmp_path/'s').images) == 2
+    faces = faces_folder(tmp_path/'f')
+    assert len(seen) == 202 and not list(faces.rglob('.*'))

@@ -30,12 +30,18 @@ for f in nbs/*.ipynb; do  # lessons keep their outputs for readers, small: see t
 done
 echo "in sync: $(ls nbs/*.ipynb | wc -l) notebooks, $(ls transfer_course/*.py | wc -l) library files, README.md"
 
-step "nbdev-test (quick mode)"
-nbdev-test --n-workers 2 --timing
-echo "notebooks passed: $(ls nbs/*.ipynb | wc -l)"
-
-step "pytest"
+step "nbdev-test (quick mode), with pytest beside it"
+# The notebooks' run ends on one long lesson while the other core idles: pytest fills it (both write only temp dirs).
+nbout=$(mktemp)
+nbdev-test --n-workers 2 --timing > "$nbout" 2>&1 &
+nbpid=$!
+trap 'pkill -P $nbpid 2>/dev/null; kill $nbpid 2>/dev/null || true' EXIT  # pytest failed: stop the notebooks too
 python -m pytest -q -p no:cacheprovider
+step "pytest passed; waiting for nbdev-test"
+if ! wait $nbpid; then cat "$nbout"; echo "FAIL: nbdev-test (above)"; exit 1; fi
+trap - EXIT
+cat "$nbout"
+echo "notebooks passed: $(ls nbs/*.ipynb | wc -l)"
 
 step "docs (Quarto input)"
 python tools/docs.py
