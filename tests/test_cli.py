@@ -105,6 +105,16 @@ def test_train_then_predict_on_a_users_folder(photos, tmp_path, run_cli):
     (tmp_path / 'notes.txt').write_text('not an image')
     r = run_cli('predict', model, tmp_path / 'notes.txt')
     assert r.returncode == 2 and 'not a readable image' in r.stderr
+    inbox = tmp_path / 'inbox'; (inbox / 'sub').mkdir(parents=True)  # a folder as input: its images, the broken one reported
+    shutil.copy(photos / 'red' / '1.jpg', inbox / 'a.jpg'); shutil.copy(photos / 'blue' / '2.jpg', inbox / 'sub' / 'b.jpg')
+    (inbox / 'c.jpg').write_bytes((photos / 'red' / '3.jpg').read_bytes()[:200])  # truncated
+    (inbox / 'readme.txt').write_text('skipped: not an image file'); (inbox / '.d.jpg').write_bytes(b'hidden')
+    r = run_cli('predict', model, inbox)
+    assert r.returncode == 2 and 'c.jpg is not a readable image' in r.stderr and '1 of 3 inputs' in r.stderr
+    got = dict(l.split('\t')[:2] for l in r.stdout.strip().splitlines() if '\t' in l)
+    assert got == {str(inbox / 'a.jpg'): 'red', str(inbox / 'sub' / 'b.jpg'): 'blue'}
+    r = run_cli('predict', model, tmp_path / 'model')  # a folder without images
+    assert r.returncode == 2 and 'holds no image files' in r.stderr
 
 def test_train_under_accelerate_launch_two_cpu_processes(photos, tmp_path):
     "`accelerate launch` of the unchanged console script: two gloo processes train together; rank 0 saves"
