@@ -133,10 +133,13 @@ def test_train_text_on_a_users_csv_then_predict_strings(tmp_path, run_cli):
     good = ['I love it', 'great film, loved every minute', 'wonderful and happy', 'best day ever', 'so good, thank you']
     bad = ['I hate it', 'awful film, wasted my time', 'terrible and sad', 'worst day ever', 'so bad, never again']
     rows = [(t + f' {i}', 'pos') for i in range(5) for t in good] + [(t + f' {i}', 'neg') for i in range(5) for t in bad]
-    csv = tmp_path / 'reviews.csv'
-    csv.write_text('review,sentiment\n' + '\n'.join(f'"{t}",{l}' for t, l in rows) + '\n')
+    csv = tmp_path / 'reviews.csv'  # saved by an old Windows program: not UTF-8
+    csv.write_text('review,sentiment\n' + '\n'.join(f'"{t} café",{l}' for t, l in rows) + '\n', encoding='latin-1')
     model = tmp_path / 'text_model'
-    r = run_cli('train', 'text', '--data', csv, '--text-col', 'review', '--label', 'sentiment', '--out', model, '--epochs', '1', '--bs', '8')
+    args = ['train', 'text', '--data', csv, '--text-col', 'review', '--label', 'sentiment', '--out', model, '--epochs', '1', '--bs', '8']
+    r = run_cli(*args)
+    assert r.returncode == 2 and '--encoding latin-1' in r.stderr and not model.exists()
+    r = run_cli(*args, '--encoding', 'latin-1')
     assert r.returncode == 0, r.stderr[-3000:]
     assert (model / 'model.safetensors').exists() and (model / 'hf').is_dir()
     r = run_cli('predict', model, 'what a wonderful, happy film', 'awful, I hate it')
@@ -144,5 +147,5 @@ def test_train_text_on_a_users_csv_then_predict_strings(tmp_path, run_cli):
     out = [l.split('\t') for l in r.stdout.strip().splitlines()[-2:]]
     assert [o[0] for o in out] == ['what a wonderful, happy film', 'awful, I hate it']
     assert all(o[1] in ('pos', 'neg') and 0.5 <= float(o[2]) <= 1 for o in out)
-    r = run_cli('train', 'text', '--data', csv, '--text-col', 'nope', '--out', tmp_path / 'm2')
+    r = run_cli('train', 'text', '--data', csv, '--text-col', 'nope', '--out', tmp_path / 'm2', '--encoding', 'latin-1')
     assert r.returncode == 2 and 'review' in r.stderr and len(r.stderr.strip().splitlines()) == 1

@@ -38,7 +38,7 @@ def _distrib():
     "Number of processes `accelerate launch`/torchrun started (1 when run plainly)"
     return int(os.environ.get('WORLD_SIZE', 1))
 
-def _task(task, data, label, text_col, full, epochs, size):
+def _task(task, data, label, text_col, full, epochs, size, encoding='utf-8'):
     "The experiment task the options describe"
     from transfer_course import experiment as ex
     if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
@@ -49,7 +49,8 @@ def _task(task, data, label, text_col, full, epochs, size):
         return ex.ImageTask(_exists(data), label, quick=quick, **kw)
     kw.pop('size', None)
     if data is None: return ex.text_task(quick, **kw)
-    return ex.text_task(quick, data=_exists(data), text_col=text_col, label_col=label if label!='folder' else 'label', **kw)
+    return ex.text_task(quick, data=_exists(data), text_col=text_col, label_col=label if label!='folder' else 'label',
+                        encoding=encoding, **kw)
 
 def _exists(p):
     if not Path(p).exists(): raise FileNotFoundError(f"{p} does not exist")
@@ -63,6 +64,7 @@ def compare(task:str='vision', # What to compare on: vision or text
             data:str=None, # Your image folder (vision) or CSV file (text); default: the offline stand-in
             label:str='folder', # Vision: 'folder', 'pets' or a file-name regex; text: the label column
             text_col:str='text', # Text: the text column of --data
+            encoding:str='utf-8', # Text: the encoding of --data, e.g. latin-1
             size:int=None, # Vision: image side; default: the task's
             target:float=None, # Accuracy target for the time/cost table; default: the task's
             price:float=None, # Price of an hour of this device, for the cost table
@@ -76,7 +78,7 @@ def compare(task:str='vision', # What to compare on: vision or text
     if _distrib() > 1: raise ValueError("compare runs and times its grid in one process, not under `accelerate launch`; "
                                         "run it plainly (one per GPU, each with its own --out), or use `train` for several GPUs")
     if seeds < 1: raise ValueError(f"--seeds must be at least 1, got {seeds}")
-    t = _task(task, data, label, text_col, full, epochs, size)
+    t = _task(task, data, label, text_col, full, epochs, size, encoding)
     out = Path(out or f"runs/compare-{task}")
     if not quiet: device_report(quick=not full)
     df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
@@ -116,6 +118,7 @@ def train(task:str, # vision or text
           out:str=None, # Folder to save the model into; default models/TASK
           label:str='folder', # Vision: 'folder' (sub-folder names), 'pets' or a file-name regex; text: the label column
           text_col:str='text', # Text: the text column
+          encoding:str='utf-8', # Text: the encoding of --data, e.g. latin-1
           epochs:int=None, # fine_tune epochs after the frozen one; default: the mode's
           arch:str=None, # Vision: timm or fastai architecture; text: Hugging Face model name or folder
           size:int=None, # Vision: image side
@@ -134,7 +137,7 @@ def train(task:str, # vision or text
     st = _join()
     from fastai.distributed import rank0_first, rank_distrib
     make = _vision_learner if task=='vision' else _text_learner
-    learn, fit, save = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn)
+    learn, fit, save = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding)
     bar = nullcontext() if sys.stdout.isatty() else learn.no_bar() # a log file gets the epoch table, not redrawn bars
     if not sys.stdout.isatty(): learn.add_cb(LogTable())
     try:
@@ -150,7 +153,7 @@ def train(task:str, # vision or text
     finally:
         if st is not None: st.destroy_process_group() # a gloo group left open can abort the process at exit
 
-def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn):
+def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding):
     "The learner, how to fit it and how to save it, for `train vision`"
     from fastai.vision.all import accuracy
     from transfer_course.data import pets_path
@@ -167,7 +170,7 @@ def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epoc
     learn = image_learner(dls, arch or s['arch'], quick=not full, metrics=accuracy, keep_bn=not train_bn)
     return learn, partial(learn.fine_tune, epochs or s['epochs'], s['lr'] or 2e-3), save_safe
 
-def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn):
+def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding):
     "The learner, how to fit it and how to save it, for `train text`"
     from transfer_course import text as tx
     from transfer_course.models import minilm_dir
@@ -175,7 +178,7 @@ def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs
     label = 'label' if label=='folder' else label
     if data is None: df = tx.subset(tx.tweets(), tx.N_TRAIN, tx.N_VALID) if not full else tx.imdb()
     else:
-        df = tx.read_texts(data, text_col, label)
+        df = tx.read_texts(data, text_col, label, encoding=encoding)
         v = set(split_by_class(list(df[label]), valid_pct))
         df = df.assign(is_valid=[i in v for i in range(len(df))])
     dls = tx.hf_dls(df, arch or (tx.HF_NAME if full else minilm_dir()), text_col, label, bs=bs or 16)
@@ -244,6 +247,7 @@ def main(argv:list|None=None # Arguments after the program name; `None` reads `s
     "Run the `transfer-course` command line"
     argv = sys.argv[1:] if argv is None else list(argv)
     warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated') # third-party import noise, not for users
+    if not sys.stderr.isatty(): os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1') # no redrawn bars in logs
     if not argv or argv[0] in ('-h','--help'): print(_usage()); return
     cmd,*rest = argv
     if cmd not in COMMANDS: _fail(f"unknown command {cmd!r}; choose one of: {', '.join(COMMANDS)}")

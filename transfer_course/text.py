@@ -143,7 +143,7 @@ def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
     try: df = pd.read_csv(path, sep=sep, encoding=encoding, keep_default_na=False, na_values=[''], dtype={text_col:str}, **kwargs)
     except UnicodeDecodeError as e:
         raise ValueError(f"{path} is not {encoding} text: byte 0x{e.object[e.start]:02x} at position {e.start} cannot be decoded. "
-                         f"If you know its encoding, pass it, e.g. read_texts(path, encoding='latin-1'). The file was not changed.") from None
+                         f"If you know its encoding, pass it: `encoding='latin-1'` in Python, `--encoding latin-1` on the command line. The file was not changed.") from None
     return check_texts(df, text_col, label_col, where=str(path))
 
 # %% ../nbs/20_sentiment.ipynb #c040
