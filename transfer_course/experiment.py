@@ -124,19 +124,15 @@ class TextTask:
                  text_col:str='text', label_col:str='label', valid_col:str='is_valid',
                  n_valid:int|None=tx.N_VALID, # Validation texts (class-balanced, the same for every run); `None`: all
                  epochs:int=tx.EPOCHS, # Epochs of the whole network after one frozen epoch
-                 scratch_epochs:int|None=None, # Scratch epochs (`fit_one_cycle`); default as many as pretrained's in all
                  lr:float=tx.LR, scratch_lr:float=tx.SCRATCH_LR, # Learning rates (lesson 2's measured recipe)
                  bs:int=16, # Batch size (smaller when `n` is smaller)
                  valid_last:bool=True, # Validate only at the end of each `fit` (`ValidLast`): cheaper on a CPU
                  sizes:list=(32,128), target:float=0.75, name:str='text'):
         store_attr(but='df')
         tx.check_texts(df, text_col, label_col, valid_col)
-        self.df, self.scratch_epochs = df, ifnone(scratch_epochs, epochs+1)
-        tr = df[~df[valid_col].astype(bool)][label_col].value_counts()
-        self.classes = sorted(tr.index)
-    def max_n(self)->int:
-        tr = self.df[~self.df[self.valid_col].astype(bool)][self.label_col].value_counts()
-        return int(tr.min()*len(tr))
+        self.df, self.scratch_epochs = df, epochs+1 # `fit_text`: scratch trains all layers for as many epochs in all
+        self.counts = df[~df[valid_col].astype(bool)][label_col].value_counts() # training texts per class
+    def max_n(self)->int: return int(self.counts.min()*len(self.counts))
     def cfg(self)->dict: return dict(task=self.name, model=str(self.model), rows=len(self.df), n_valid=self.n_valid, epochs=self.epochs,
                                      scratch_epochs=self.scratch_epochs, lr=self.lr, scratch_lr=self.scratch_lr, bs=self.bs)
     def run(self, n:int, seed:int, pretrained:bool)->dict:
@@ -146,10 +142,8 @@ class TextTask:
         learn = tx.hf_learner(dls, pretrained=pretrained)
         cbs = [EpochLog(), BodyMove()] + ([tx.ValidLast()] if self.valid_last else [])
         learn.add_cbs(cbs)
-        with learn.no_bar(), learn.no_logging():
-            if pretrained: learn.fine_tune(self.epochs, self.lr)
-            else: learn.fit_one_cycle(self.scratch_epochs, self.scratch_lr)
         lr = self.lr if pretrained else self.scratch_lr
+        with learn.no_bar(), learn.no_logging(): tx.fit_text(learn, self.epochs, lr) # lesson 2's recipe, for both starts
         return dict(accuracy=cbs[0].log[-1][1], seconds=cbs[0].log[-1][0], curve=cbs[0].log, lr=lr, body_move=cbs[1].move)
 
 # %% ../nbs/30_less_data_less_time.ipynb #c022

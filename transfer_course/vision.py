@@ -72,7 +72,7 @@ def image_learner(dls, # Image `DataLoaders`
     b = dls.after_batch.fs
     size = next((t.size for t in b if hasattr(t,'size') and t.size is not None), None)
     learn.export_cfg = dict(task='vision', arch=_arch_name(arch), vocab=list(map(str, dls.vocab)), n_out=dls.c,
-                            size=list(tuplify(size))*(2 if len(tuplify(size))==1 else 1) if size is not None else None,
+                            size=None if size is None else list(size) if is_listy(size) else [size, size],
                             presize=_item_size(dls), aug=any(isinstance(t, (RandomResizedCropGPU, AffineCoordTfm, FastAug)) for t in b),
                             norm=_norm_stats(dls), cache_size=dls.train.cache.size if fast else None)
     return learn
