@@ -1,5 +1,5 @@
 "The text module (lesson Sentiment) as a user meets it: its data rules, bad input, the transformer inside fastai, safe save/load."
-import os, socket, subprocess, sys, time, warnings
+import os, socket, subprocess, sys, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, pytest, torch
 from safetensors.torch import load_file
@@ -55,19 +55,23 @@ def test_imdb_layout(tmp_path, monkeypatch):
     assert df.values.tolist() == [['dull','negative',False], ['great','positive',False], ['awful','negative',True], ['loved it','positive',True]]
     assert imdb(sample=True).columns.tolist() == ['text','label','is_valid']
 
-# --- full mode offline: fails in seconds, naming quick mode
+# --- full mode offline: an `OfflineError` naming quick mode, not a library's retries and traceback
 
 @pytest.mark.skipif(_online('s3.amazonaws.com') or (Path.home()/'.fastai'/'data'/'imdb_sample').exists(), reason='online, or IMDB cached')
-def test_imdb_offline_fails_fast():
-    t = time.perf_counter()
+def test_imdb_offline_names_quick_mode():
     with pytest.raises(OfflineError, match=QUICK_VAR): imdb(sample=True)
-    assert time.perf_counter()-t < 20
 
 @pytest.mark.skipif(_online('huggingface.co'), reason='online')
-def test_hub_offline_fails_fast():
-    t = time.perf_counter()
-    with pytest.raises(OfflineError, match=QUICK_VAR): hf_load(AutoConfig.from_pretrained, HF_NAME)
-    assert time.perf_counter()-t < 20 # transformers alone retries for about a minute
+def test_hub_offline_fails_before_the_hub_download():
+    "Offline, `hf_load` looks in the local cache, then checks the hub is reachable instead of calling the download (which retries for a minute)"
+    calls = []
+    def from_pretrained(name, local_files_only=False, **kwargs):
+        calls.append(local_files_only)
+        if local_files_only: raise OSError(f"{name} is not in the local cache")
+        raise AssertionError("went on to download")
+    with pytest.raises(OfflineError, match=QUICK_VAR): hf_load(from_pretrained, HF_NAME)
+    assert calls == [True]
+    with pytest.raises(OfflineError, match=QUICK_VAR): hf_load(AutoConfig.from_pretrained, HF_NAME)  # the real one too
 
 # --- bad input: every message says what to do
 
@@ -195,6 +199,10 @@ def test_load_unknown_text_kind(learn, tmp_path):
 def test_tfidf_baseline(df):
     r = tfidf_baseline(df)
     assert set(r) == {'accuracy', 'seconds'} and 0 <= r['accuracy'] <= 1
+    words = dict(positive=['great', 'lovely', 'superb'], negative=['awful', 'rude', 'broken'])  # texts the words decide
+    rows = [(f"the {w} flight number {i}", l, i % 4 == 0) for i in range(60) for l, ws in words.items() for w in ws[i % 3:i % 3 + 1]]
+    easy = pd.DataFrame(rows, columns=['text', 'label', 'is_valid'])
+    assert tfidf_baseline(easy)['accuracy'] == 1.0
 
 # --- runs where spaCy is missing (the GPU machine has no spaCy), and the GPU check script runs on a CPU
 
