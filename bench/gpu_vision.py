@@ -6,7 +6,7 @@ it asserts nothing about speed.
 
     python bench/gpu_vision.py                 # on the GPU machine
     python bench/gpu_vision.py --device cpu    # a smoke test here"""
-import argparse, sys, time
+import argparse, sys
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent)) # the checkout's transfer_course, installed or not
 import torch

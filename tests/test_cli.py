@@ -26,7 +26,7 @@ def test_bad_mode_variable_is_explained(run_cli):
     assert r.returncode == 2 and 'set it to 1' in r.stderr
 
 # ---- compare, train, predict (quick mode, tiny settings) ----
-import json, os, shutil, socket, subprocess, sys
+import json, shutil, sys
 from pathlib import Path
 import pytest
 from PIL import Image
@@ -118,13 +118,11 @@ def test_train_then_predict_on_a_users_folder(photos, tmp_path, run_cli):
 
 def test_train_under_accelerate_launch_two_cpu_processes(photos, tmp_path):
     "`accelerate launch` of the unchanged console script: two gloo processes train together; rank 0 saves"
+    from transfer_course.fast import launch  # lesson 4's `accelerate launch` helper
     exe = shutil.which('transfer-course') or str(Path(sys.executable).parent / 'transfer-course')
-    with socket.socket() as s: s.bind(('', 0)); port = s.getsockname()[1]
     model = tmp_path / 'ddp_model'
-    cmd = [sys.executable, '-m', 'accelerate.commands.launch', '--multi_gpu', '--num_processes', '2', '--num_machines', '1',
-           '--mixed_precision', 'no', '--dynamo_backend', 'no', '--main_process_port', str(port),
-           exe, 'train', 'vision', '--data', str(photos), '--out', str(model), '--epochs', '1', '--size', '32', '--bs', '2']
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env={**os.environ, 'CUDA_VISIBLE_DEVICES': ''})
+    r = launch(exe, 'train', 'vision', '--data', photos, '--out', model, '--epochs', '1', '--size', '32', '--bs', '2',
+               n=2, env={'CUDA_VISIBLE_DEVICES': ''}, timeout=600)
     assert r.returncode == 0, (r.stdout[-2000:], r.stderr[-3000:])
     assert r.stdout.count('saved to') == 1
     assert (model / 'model.safetensors').exists()

@@ -1,5 +1,5 @@
 "Bad and unusual image folders: each gets a clear message, and nothing of the user's is changed."
-import hashlib, re, warnings
+import hashlib
 from collections import Counter
 from pathlib import Path
 import numpy as np, pytest

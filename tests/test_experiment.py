@@ -1,5 +1,5 @@
 "The lesson-3 checks have power: they pass for a real transfer and fail for a broken one (weights not loaded, body never trained)."
-import pytest, torch, timm
+import pytest, timm
 from safetensors.torch import save_file
 from fastai.learner import Learner
 from transfer_course import vision

@@ -1,6 +1,5 @@
 "The fast data path: same items, labels and split as fastai's standard pipeline; it learns; two processes through accelerate."
 import re, warnings
-from pathlib import Path
 import numpy as np, pytest, torch
 from PIL import Image
 from hypothesis import given, settings, assume, HealthCheck, strategies as st

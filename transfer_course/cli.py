@@ -89,16 +89,6 @@ def compare(task:str='vision', # What to compare on: vision or text
     return df
 
 # %% ../nbs/60_cli.ipynb #c011
-def _join():
-    "Join the process group that `accelerate launch` set up (CPU processes use gloo); `None` when run plainly"
-    if _distrib() < 2: return None
-    import torch
-    cpu = not torch.cuda.is_available()
-    if cpu: os.environ.setdefault('ACCELERATE_USE_CPU', '1') # so fastai's Accelerator picks gloo too
-    import transfer_course.fastdata # its DistributedDL patch lets gloo share each epoch's order
-    from accelerate import PartialState
-    return PartialState(cpu=cpu)
-
 with warnings.catch_warnings(): # third-party import noise, not for users
     warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated')
     from fastai.callback.core import Callback
@@ -134,7 +124,8 @@ def train(task:str, # vision or text
     out = Path(out or f"models/{task}")
     _check_dest(out, force) # refuse before training, not after
     if data is not None: _exists(data)
-    st = _join()
+    from transfer_course.fastdata import join_processes # importing `fastdata` also lets gloo share each epoch's order
+    st = join_processes()
     from fastai.distributed import rank0_first, rank_distrib
     make = _vision_learner if task=='vision' else _text_learner
     learn, fit, save = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding)

@@ -116,10 +116,9 @@ def ddp_train(path:str=None, # Folder of images named as in Pets; default: Pets 
               size:int=224, bs:int=64, epochs:int=1, lr:float=2e-3 # Image side, batch size per process, epochs, learning rate
              ):
     "Fine-tune a Pets classifier in every process that `accelerate launch` starts (one per GPU, or CPU processes)"
-    cpu = not torch.cuda.is_available()
-    if cpu: os.environ.setdefault('ACCELERATE_USE_CPU', '1') # so that fastai's `Accelerator()` uses gloo too
     from accelerate import PartialState
-    st = PartialState(cpu=cpu) # joins the process group and picks this process's GPU, before anything touches CUDA
+    cpu = not torch.cuda.is_available()
+    st = join_processes() or PartialState(cpu=cpu) # the process group and this process's GPU, before anything touches CUDA
     quick = is_quick(quick or None)
     path = Path(path) if path else rank0_first(pets_path, quick) # rank 0 downloads (or draws) first
     files,labels = label_images(scan_images(path), 'pets')

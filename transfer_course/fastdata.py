@@ -6,7 +6,7 @@ Docs: https://transfer-course.github.io/transfer_course/fastdata.html.md"""
 
 # %% auto #0
 __all__ = ['FAST_NOTE', 'square', 'load_square', 'ImageCache', 'CachedImage', 'FastAug', 'prefetched', 'CachedDL', 'fast_dls',
-           'PlainTensors', 'fast_adam', 'fast_infer_dls', 'fast_ok']
+           'PlainTensors', 'fast_adam', 'fast_infer_dls', 'fast_ok', 'join_processes']
 
 # %% ../nbs/04_fastdata.ipynb #c002
 from fastai.vision.all import *
@@ -375,3 +375,12 @@ def _broadcast(self:DistributedDL, t, rank):
     t = torch.tensor(t, dtype=torch.long, device='cuda' if torch.distributed.get_backend()=='nccl' else 'cpu')
     torch.distributed.broadcast(t, rank)
     return t.cpu().tolist()
+
+# %% ../nbs/04_fastdata.ipynb #c056
+def join_processes():
+    "Join the process group `accelerate launch` set up (gloo on CPUs, NCCL on GPUs); `None` when the script runs plainly"
+    if int(os.environ.get('WORLD_SIZE', 1)) < 2: return None
+    from accelerate import PartialState
+    cpu = not torch.cuda.is_available()
+    if cpu: os.environ.setdefault('ACCELERATE_USE_CPU', '1')
+    return PartialState(cpu=cpu) # also picks this process's GPU
