@@ -12,7 +12,8 @@ images per second and as ratios to the ceiling and to fastai's default. On CUDA 
 leave out one part of the fast path. Every measurement is time-boxed; a failing one is reported and the rest go on.
 A script, not a test: it asserts nothing.
 """
-import sys, os, time, json, argparse, platform, traceback, warnings
+import sys, os, math, time, json, argparse, platform, traceback, warnings
+from contextlib import redirect_stdout, redirect_stderr, nullcontext
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1])) # this checkout's transfer_course
 warnings.filterwarnings('ignore', category=FutureWarning)
@@ -62,7 +63,8 @@ class Bench:
         try: v,err = f(),None
         except Exception as e: v,err = None,_err(e); traceback.print_exc()
         self.rows.append(dict(name=name, kind=kind, ips=v, error=err))
-        print(f"  {name}: {'FAILED: '+err if err else f'{v:,.0f} images/s'}  ({time.time()-t:.1f} s)", flush=True)
+        res = f"{v:.1f} per batch" if kind=='syncs' else f"{v:,.0f} images/s"
+        print(f"  {name}: {'FAILED: '+err if err else res}  ({time.time()-t:.1f} s)", flush=True)
         return v
     def accuracy(self, name, dls, fast):
         "Train `dls` from random weights for `--epochs`; record validation accuracy and seconds per epoch"
@@ -77,6 +79,31 @@ class Bench:
         print(f"  {name}: {msg}", flush=True)
     def over_budget(self): return time.time()-self.t0 > self.a.budget
     def value(self, name): return next((r['ips'] for r in self.rows if r['name']==name), None)
+
+class SyncCount(Callback):
+    "CUDA only: calls that make the CPU wait for the GPU, per training batch (fastai's loop, every callback, the data)"
+    order = -1000 # counts from one batch's start to the next one's
+    def __init__(self, n=20, warm=5): store_attr(); self.i,self.per_batch,self.rec = 0,None,None
+    def before_validate(self): raise CancelValidException()
+    def before_batch(self):
+        if not self.training: return
+        if self.i==self.warm:
+            self.cm = warnings.catch_warnings(record=True); self.rec = self.cm.__enter__()
+            warnings.simplefilter('always'); torch.cuda.set_sync_debug_mode('warn')
+        elif self.i==self.warm+self.n: self._stop(); raise CancelFitException()
+        self.i += 1
+    def _stop(self):
+        if self.rec is None: return
+        torch.cuda.set_sync_debug_mode(0); self.cm.__exit__(None, None, None)
+        self.per_batch = sum('synchroniz' in str(w.message) for w in self.rec)/self.n; self.rec = None
+    def after_fit(self): self._stop()
+
+def syncs(learn, n, warm, bar=True):
+    "Synchronizing calls per training batch through `learn.fit`, with the progress bar shown as in a notebook (output discarded)"
+    cb = SyncCount(n, warm)
+    with open(os.devnull, 'w') as null, redirect_stdout(null), redirect_stderr(null), learn.no_logging(), (nullcontext() if bar else learn.no_bar()):
+        learn.fit(math.ceil((warm+n)/len(learn.dls.train))+1, 1e-4, cbs=cb)
+    return cb.per_batch
 
 def stand_in(a):
     "The image folder: `--path`, or a stand-in built (in parallel) once and reused"
@@ -115,6 +142,7 @@ def main():
     print("model-bound ceiling", flush=True)
     std = norm(ImageDataLoaders.from_name_re(path, files, PETS_RE, valid_pct=0.2, seed=42, bs=a.bs, num_workers=a.workers,
                item_tfms=Resize(round(a.size*460/224)), batch_tfms=aug_transforms(size=a.size)))
+    b.std = std
     ceil = b.measure('model-bound ceiling: plain PyTorch steps, fixed batch on the device' +
                      (', bf16/fp16 autocast, channels_last' if cuda else ''),
                      lambda: ceiling_speed(learner(std, a).model, a.bs, a.size, n=n, warm=w, max_secs=mx))
@@ -141,10 +169,16 @@ def fast_rows(a, b, fast, fdls, ft, n, w, mx):
     cuda = a.device=='cuda'
     b.measure('fast path: data only', lambda: data_speed(fast.train, n, w, mx), 'data')
     b.measure('fast path: training (fast_dls + learn.to_fast())', lambda: ft(learner(fast, a, fast=True)))
+    if cuda:
+        print("host syncs per training batch (torch.cuda.set_sync_debug_mode), progress bar shown", flush=True)
+        b.measure('fastai default: host syncs per batch', lambda: syncs(learner(b.std, a), n, w), 'syncs')
+        b.measure('fast path: host syncs per batch', lambda: syncs(learner(fast, a, fast=True), n, w), 'syncs')
+        b.measure('fast path without AsyncLoss: host syncs per batch', lambda: syncs(learner(fast, a, fast=True, async_loss=False), n, w), 'syncs')
     if a.variants:
         print("variants of the fast path (each leaves one part out)", flush=True)
         vs = [('fast path, batches made in the main thread (prefetch=False)', lambda: ft(learner(fdls(prefetch=False), a, fast=True))),
               ("fast path, fastai's Adam (to_fast(opt=False))", lambda: ft(learner(fast, a, fast=True, opt=False))),
+              ('fast path, loss read every batch (to_fast(async_loss=False))', lambda: ft(learner(fast, a, fast=True, async_loss=False))),
               ('fast path, TensorImage into the model (to_fast(plain=False))', lambda: ft(learner(fast, a, fast=True, plain=False))),
               ('fast data, fastai default learner (to_fp16 only)' if cuda else 'fast data, fastai default learner', lambda: ft(learner(fast, a))),
               ("fast path with fastai's aug_transforms instead of FastAug", lambda: ft(learner(aug_dls(fdls(), a.size), a, fast=True)))]
@@ -178,10 +212,15 @@ def render(b, a, card, ceil, cache, n_files):
              f"{'GPU' if cache.device.type=='cuda' else 'CPU'} memory, built in {cache.secs:.1f} s." if cache else "Fast path cache: failed."), '',
              '| measurement | images/s | / ceiling | / fastai default training |', '|---|---:|---:|---:|']
     for row in b.rows:
-        if row['kind']=='acc': continue
+        if row['kind'] in ('acc','syncs'): continue
         v = row['ips']
         if v is None: lines.append(f"| {row['name']} | {row['error']} | | |"); continue
         lines.append(f"| {row['name']} | {v:,.0f} | {r(v,ceil)} | {r(v,dflt) if row['kind']=='train' else '—'} |")
+    sy = [row for row in b.rows if row['kind']=='syncs']
+    if sy:
+        lines += ['', "Calls that make the CPU wait for the GPU (counted with `torch.cuda.set_sync_debug_mode('warn')`), per training "
+                  "batch through `learn.fit` with the progress bar shown:", '', '| learner | host syncs per batch |', '|---|---:|']
+        lines += [f"| {row['name'].split(': host')[0]} | {row['ips']:.1f} |" if not row['error'] else f"| {row['name']} | {row['error']} |" for row in sy]
     acc = [row for row in b.rows if row['kind']=='acc']
     if acc:
         lines += ['', f"Same data, same seed, {a.arch} from random weights, `fit_one_cycle({a.epochs}, 3e-3)` (whole epochs, validation included):", '',

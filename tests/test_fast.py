@@ -1,5 +1,5 @@
 "The fast data path: same items, labels and split as fastai's standard pipeline; it learns; two processes through accelerate."
-import re, warnings
+import re, sys, warnings
 import numpy as np, pytest, torch
 from PIL import Image
 from hypothesis import given, settings, assume, HealthCheck, strategies as st
@@ -135,3 +135,42 @@ def test_cuda_only_options_run_on_cpu(pets):
     assert hasattr(learn, 'channels_last') and hasattr(learn, 'plain_tensors')
     assert fit_speed(learn, n=2, warm=1) > 0
     assert ceiling_speed(_tiny(), bs=4, size=32, n=2, warm=1, channels_last=True) > 0
+
+class _HostReads:
+    "Counts the calls that copy a tensor to the host (the calls that wait for a GPU) made inside training batches"
+    def __init__(self, monkeypatch):
+        self.n,self.on = 0,False
+        for name in ('cpu', 'item', 'tolist', 'numpy', '__float__'):
+            orig = getattr(torch.Tensor, name)
+            def f(t, *a, _orig=orig, **k):
+                # not torch's optimizers: they read step counters kept on the host by design (fused CUDA AdamW keeps them on the GPU)
+                if self.on and not sys._getframe(1).f_globals.get('__name__', '').startswith('torch.optim'): self.n += 1
+                return _orig(t, *a, **k)
+            monkeypatch.setattr(torch.Tensor, name, f)
+    def cbs(self):
+        from fastai.callback.core import Callback
+        rec = self
+        class Start(Callback):
+            order = -1000
+            def before_batch(self): rec.on = self.training
+        class Stop(Callback):
+            order = 1000
+            def after_batch(self): rec.on = False
+        return [Start(), Stop()]
+
+def test_fast_learner_reads_no_loss_per_batch(pets, monkeypatch):
+    "fastai's recorder copies each batch's loss to the host; through `to_fast` (`AsyncLoss`) no batch does, and the record is complete"
+    files, labels, cache = pets
+    dls = fast_dls(files, labels, list(range(0, len(files), 5)), size=32, bs=4, cache=cache, verbose=False)
+    reads = {}
+    for fast in (False, True):
+        learn = Learner(dls, _tiny(dls.c))
+        if fast: learn.to_fast(verbose=False)
+        h = _HostReads(monkeypatch)
+        with learn.no_bar(), learn.no_logging(): learn.fit(2, 1e-3, cbs=h.cbs())
+        reads[fast] = h.n
+        monkeypatch.undo()
+        assert len(learn.recorder.losses) == 2*len(dls.train) and all(l.device.type=='cpu' for l in learn.recorder.losses)
+        assert np.isfinite(learn.recorder.values[-1][0])
+    assert reads[False] >= 2*len(dls.train), reads # the check can see fastai's per-batch copies
+    assert reads[True] == 0, reads

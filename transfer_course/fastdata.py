@@ -6,7 +6,7 @@ Docs: https://transfer-course.github.io/transfer_course/fastdata.html.md"""
 
 # %% auto #0
 __all__ = ['FAST_NOTE', 'square', 'load_square', 'ImageCache', 'CachedImage', 'FastAug', 'prefetched', 'CachedDL', 'fast_dls',
-           'PlainTensors', 'fast_adam', 'fast_infer_dls', 'fast_ok', 'join_processes']
+           'PlainTensors', 'fast_adam', 'DeviceSmoothLoss', 'AsyncLoss', 'fast_infer_dls', 'fast_ok', 'join_processes']
 
 # %% ../nbs/04_fastdata.ipynb #c002
 from fastai.vision.all import *
@@ -324,24 +324,66 @@ def fast_adam(device=None # Default `default_device()`
     d = torch.device(ifnone(device, default_device()))
     return partial(OptimWrapper, opt=partial(torch.optim.AdamW, betas=(0.9,0.99), eps=1e-5, weight_decay=0.01, **_opt_kw(d)))
 
+# %% ../nbs/04_fastdata.ipynb #c039
+class DeviceSmoothLoss(AvgSmoothLoss):
+    "fastai's smoothed training loss, kept on the loss's device: updating it does not wait for the GPU"
+    def accumulate(self, learn):
+        self.count += 1
+        v = to_detach(learn.loss.mean(), cpu=False)
+        self.val = torch.lerp(v, self.val.to(v.device), self.beta)
+
+class AsyncLoss(Callback):
+    "Record the training loss without making the CPU wait for the GPU each batch; `recorder.losses` reach the CPU per epoch"
+    order = Recorder.order+1 # after the recorder, before the progress bar and schedulers read `learn.smooth_loss`
+    def before_fit(self):
+        self.on = hasattr(self.learn, 'recorder')
+        if not self.on: return
+        r = self.recorder
+        if not isinstance(r.smooth_loss, DeviceSmoothLoss): r.smooth_loss = DeviceSmoothLoss(r.smooth_loss.beta)
+        r.smooth_loss.reset(); self.n_cpu,self.copy,self.shown = len(r.losses),None,None
+
+    def after_batch(self):
+        "On CUDA, give later callbacks the newest loss that has already reached the CPU"
+        if not (self.on and self.training) or hasattr(self.learn, 'lr_finder'): return # `lr_find` needs every value
+        v = self.recorder.smooth_loss.value
+        if v.device.type!='cuda': return
+        if self.copy is None or self.copy[1].query(): # the last copy has landed: show it, start the next
+            if self.copy is not None: self.shown = self.copy[0]
+            buf = torch.empty(v.shape, dtype=v.dtype, pin_memory=True).copy_(v, non_blocking=True)
+            ev = torch.cuda.Event(); ev.record(); self.copy = buf,ev
+        if self.shown is not None: self.learn.smooth_loss = self.shown
+
+    def _to_cpu(self):
+        "Move the losses recorded since the last call to the CPU, in one copy"
+        if not self.on: return
+        ls = self.recorder.losses
+        if len(ls)>self.n_cpu: ls[self.n_cpu:] = list(torch.stack(ls[self.n_cpu:]).cpu().unbind())
+        self.n_cpu = len(ls)
+        if isinstance(getattr(self.learn, 'smooth_loss', None), Tensor): self.learn.smooth_loss = self.recorder.smooth_loss.value.cpu()
+    def after_train(self): self._to_cpu()
+    def after_fit(self): self._to_cpu()
+
+# %% ../nbs/04_fastdata.ipynb #c042
 @patch
 def to_fast(self:Learner,
             opt:bool=True, # Use `fast_adam` (keeping the learner frozen or unfrozen as it is)
             channels_last:bool|None=None, # Default: on CUDA
             plain:bool=True, # Add `PlainTensors`
+            async_loss:bool=True, # Add `AsyncLoss`
             verbose:bool=True # Say which mixed precision is used
            ):
-    "The learner half of the fast path: mixed precision where supported, channels_last, a fused optimizer, plain tensors"
+    "The learner half of the fast path: mixed precision where supported, channels_last, a fused optimizer, plain tensors, no per-batch waits"
     d = self.dls.device or torch.device('cpu')
     if not hasattr(self, 'mixed_precision'): amp(self, verbose)
     if ifnone(channels_last, d.type=='cuda') and not hasattr(self, 'channels_last'): self.add_cb(ChannelsLast())
     if plain and not hasattr(self, 'plain_tensors'): self.add_cb(PlainTensors())
+    if async_loss and not hasattr(self, 'async_loss'): self.add_cb(AsyncLoss())
     if opt:
         n = getattr(self.opt, 'frozen_idx', 0) if self.opt is not None else 0
         self.opt_func = fast_adam(d); self.create_opt(); self.freeze_to(n)
     return self
 
-# %% ../nbs/04_fastdata.ipynb #c045
+# %% ../nbs/04_fastdata.ipynb #c050
 def fast_infer_dls(vocab:list, # The model's classes, in its order
                    size:int=224, # The training size given to `fast_dls`
                    cache_size:int|None=None, # The cache size given to `fast_dls` (default `size`·8/7)
@@ -354,7 +396,7 @@ def fast_infer_dls(vocab:list, # The model's classes, in its order
     return dsets.dataloaders(bs=1, dl_type=CachedDL, cache=cache, prefetch=False, device=ifnone(device, default_device()),
                              after_batch=[IntToFloatTensor(), FastAug(size, aug=False)])
 
-# %% ../nbs/04_fastdata.ipynb #c049
+# %% ../nbs/04_fastdata.ipynb #c054
 FAST_NOTE = ("The fast data path (`fast_dls`) is built for CUDA GPUs, which fastai's standard pipeline cannot keep busy. "
              "This is {d}: here the model step is the slow half, so this lesson uses fastai's standard pipeline "
              "(`image_dls`). `fast_dls` works here too; `data_speed` and `fit_speed` measure what it would change.")
@@ -368,7 +410,7 @@ def fast_ok(device=None, # Default `default_device()`
     if verbose: print(FAST_NOTE.format(d='a CPU' if d.type=='cpu' else f'a {d.type.upper()} device'))
     return False
 
-# %% ../nbs/04_fastdata.ipynb #c052
+# %% ../nbs/04_fastdata.ipynb #c057
 @patch
 def _broadcast(self:DistributedDL, t, rank):
     "Broadcast list `t` from `rank` to every rank: on the GPU for NCCL (as fastai does), on the CPU for gloo"
@@ -376,7 +418,7 @@ def _broadcast(self:DistributedDL, t, rank):
     torch.distributed.broadcast(t, rank)
     return t.cpu().tolist()
 
-# %% ../nbs/04_fastdata.ipynb #c056
+# %% ../nbs/04_fastdata.ipynb #c061
 def join_processes():
     "Join the process group `accelerate launch` set up (gloo on CPUs, NCCL on GPUs); `None` when the script runs plainly"
     if int(os.environ.get('WORLD_SIZE', 1)) < 2: return None
