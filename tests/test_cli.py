@@ -90,6 +90,16 @@ def photos(tmp_path_factory):
         for i in range(8): Image.new('RGB', (40 + i, 40), tuple(v + 3 * i for v in col)).save(d / c / f'{i}.jpg')
     return d
 
+def _batched_as_one_by_one(model, items, bs):
+    "`predicted` (batches, sorted by length for texts) gives what `learn.predict` gives for each item alone, in order"
+    from transfer_course.export import load_safe
+    from transfer_course.cli import predicted
+    learn = load_safe(model)
+    with learn.no_bar(): one = [learn.predict(x) for x in items]
+    got = predicted(learn, items, bs=bs)
+    assert [l for l,_ in got] == [str(o[0]) for o in one]
+    assert max(abs(p - float(o[2][o[1]])) for (_,p),o in zip(got, one)) < 1e-4
+
 def test_train_then_predict_on_a_users_folder(photos, tmp_path, run_cli):
     model = tmp_path / 'model'
     r = run_cli('train', 'vision', '--data', photos, '--out', model, '--epochs', '3', '--size', '64', '--bs', '4')
@@ -100,6 +110,9 @@ def test_train_then_predict_on_a_users_folder(photos, tmp_path, run_cli):
     assert r.returncode == 0, r.stderr[-2000:]
     lines = [l.split('\t') for l in r.stdout.strip().splitlines()[-2:]]
     assert [l[1] for l in lines] == ['red', 'blue'] and all(0.5 <= float(l[2]) <= 1 for l in lines)
+    _batched_as_one_by_one(model, sorted(photos.rglob('*.jpg')), bs=3) # several batches, the last one partial
+    r = run_cli('predict', '--bs', '5', model, photos)
+    assert r.returncode == 0 and len([l for l in r.stdout.splitlines() if '\t' in l]) == 16
     r = run_cli('train', 'vision', '--data', photos, '--out', model, '--epochs', '1', '--size', '32')
     assert r.returncode == 2 and '--force' in r.stderr
     (tmp_path / 'notes.txt').write_text('not an image')
@@ -145,5 +158,6 @@ def test_train_text_on_a_users_csv_then_predict_strings(tmp_path, run_cli):
     out = [l.split('\t') for l in r.stdout.strip().splitlines()[-2:]]
     assert [o[0] for o in out] == ['what a wonderful, happy film', 'awful, I hate it']
     assert all(o[1] in ('pos', 'neg') and 0.5 <= float(o[2]) <= 1 for o in out)
+    _batched_as_one_by_one(model, ['so good', 'a long review: awful, wasted my time, never again, the worst', 'ok', 'happy'], bs=3)
     r = run_cli('train', 'text', '--data', csv, '--text-col', 'nope', '--out', tmp_path / 'm2', '--encoding', 'latin-1')
     assert r.returncode == 2 and 'review' in r.stderr and len(r.stderr.strip().splitlines()) == 1
