@@ -335,6 +335,7 @@ class DeviceSmoothLoss(AvgSmoothLoss):
 class AsyncLoss(Callback):
     "Record the training loss without making the CPU wait for the GPU each batch; `recorder.losses` reach the CPU per epoch"
     order = Recorder.order+1 # after the recorder, before the progress bar and schedulers read `learn.smooth_loss`
+    on = False # until a fit starts (`get_preds` and `validate` run batches outside any fit)
     def before_fit(self):
         self.on = hasattr(self.learn, 'recorder')
         if not self.on: return
