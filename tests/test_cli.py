@@ -5,6 +5,18 @@ def test_help_lists_commands(run_cli):
     assert r.returncode == 0
     assert 'info' in r.stdout and 'usage: transfer-course' in r.stdout
 
+def test_help_and_usage_errors_load_no_torch():
+    "`--help` and option mistakes answer without importing PyTorch or fastai (seconds of start-up a user would wait for)"
+    import subprocess, sys
+    code = ("import sys, contextlib, io\nfrom transfer_course.cli import main\n"
+            "for a in (['--help'], ['predict', '--help'], ['train', '--nope']):\n"
+            "    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+            "        try: main(a)\n        except SystemExit: pass\n"
+            "print(sorted(m for m in ('torch', 'fastai', 'transformers') if m in sys.modules))")
+    r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip() == '[]', r.stdout
+
 def test_info_warns_loudly_on_cpu_in_full_mode(run_cli):
     r = run_cli('info', env={'TRANSFER_COURSE_QUICK': '0', 'CUDA_VISIBLE_DEVICES': ''})
     assert r.returncode == 0

@@ -8,14 +8,12 @@ Docs: https://transfer-course.github.io/transfer_course/core.html.md"""
 __all__ = ['QUICK_VAR', 'CPU_WARNING', 'is_quick', 'OfflineError', 'offline_msg', 'online', 'DeviceReport', 'amp_dtype',
            'device_report', 'amp', 'tc_home', 'runs_dir']
 
-# %% ../nbs/00_core.ipynb #c002
+# %% ../nbs/00_core.ipynb #c003
 import os, sys, socket, warnings
 from pathlib import Path
-import torch
 from fastcore.basics import store_attr, ifnone
-from fastai.torch_core import default_device, set_seed
 
-# %% ../nbs/00_core.ipynb #c005
+# %% ../nbs/00_core.ipynb #c006
 QUICK_VAR = 'TRANSFER_COURSE_QUICK'
 
 def is_quick(quick:bool|None=None # Explicit choice; `None` reads `$TRANSFER_COURSE_QUICK`, then nbdev-test's `$IN_TEST`
@@ -27,7 +25,7 @@ def is_quick(quick:bool|None=None # Explicit choice; `None` reads `$TRANSFER_COU
     if v in ('','0','false','no','off'): return v=='' and os.environ.get('IN_TEST')=='1'
     raise ValueError(f"{QUICK_VAR}={v!r} is not understood: set it to 1 for quick mode or 0 for full mode")
 
-# %% ../nbs/00_core.ipynb #c009
+# %% ../nbs/00_core.ipynb #c010
 class OfflineError(ConnectionError):
     "Full mode needs a download that failed; the message names quick mode"
 
@@ -40,7 +38,7 @@ def offline_msg(what:str, # What needed the internet, e.g. "Oxford-IIIT Pets"
             f"Run the offline quick mode instead: set {QUICK_VAR}=1 (or pass quick=True), "
             "or connect to the internet and try again.")
 
-# %% ../nbs/00_core.ipynb #c010
+# %% ../nbs/00_core.ipynb #c011
 def online(f, # A function that downloads something
            what:str, # What it downloads, for the message
            *args, **kwargs):
@@ -49,7 +47,7 @@ def online(f, # A function that downloads something
     except OfflineError: raise
     except (OSError, ConnectionError) as e: raise OfflineError(offline_msg(what, e)) from None
 
-# %% ../nbs/00_core.ipynb #c013
+# %% ../nbs/00_core.ipynb #c014
 CPU_WARNING = """\
 WARNING: no GPU found, so fine_tune will run on the CPU.
   The full lessons take hours on a CPU and minutes on a GPU.
@@ -59,21 +57,24 @@ WARNING: no GPU found, so fine_tune will run on the CPU.
 
 class DeviceReport:
     "What `fine_tune` will run on, and which mixed precision that device supports"
-    def __init__(self, device:torch.device, name:str, amp:str|None): store_attr()
+    def __init__(self, device:'torch.device', name:str, amp:str|None): store_attr()
     @property
     def kind(self): return self.device.type
     def __repr__(self): return f"{self.kind}: {self.name}; mixed precision: {self.amp or 'none (full fp32)'}"
 
-# %% ../nbs/00_core.ipynb #c014
-def amp_dtype(device:torch.device)->str|None:
+# %% ../nbs/00_core.ipynb #c015
+def amp_dtype(device:'torch.device')->str|None:
     "The mixed-precision type to train with on `device`: 'bf16' where supported, 'fp16' on older GPUs, `None` on CPU/MPS"
-    if device.type!='cuda': return None
+    import torch
+    if torch.device(device).type!='cuda': return None
     return 'bf16' if torch.cuda.is_bf16_supported() else 'fp16'
 
 def device_report(quick:bool|None=None, # Quick mode expects the CPU, so it only notes it
                   verbose:bool=True # Print the report (and the CPU warning)
                  )->DeviceReport:
     "Report the device fastai will train on; warn loudly when it is the CPU outside quick mode"
+    import torch
+    from fastai.torch_core import default_device
     d = default_device()
     name = torch.cuda.get_device_name(d) if d.type=='cuda' else 'Apple GPU (MPS)' if d.type=='mps' else 'CPU'
     r = DeviceReport(d, name, amp_dtype(d))
@@ -84,11 +85,12 @@ def device_report(quick:bool|None=None, # Quick mode expects the CPU, so it only
             else: print(CPU_WARNING, file=sys.stderr)
     return r
 
-# %% ../nbs/00_core.ipynb #c019
+# %% ../nbs/00_core.ipynb #c020
 def amp(learn, # A fastai `Learner`
         verbose:bool=True # Say which precision was chosen
        ):
     "Train `learn` in bf16/fp16 mixed precision where its device supports it; fp32 elsewhere"
+    import torch
     d = learn.dls.device or torch.device('cpu') # fastai leaves data where it is when `device` is None
     t = amp_dtype(d)
     if t=='bf16': learn.to_bf16()
@@ -96,14 +98,14 @@ def amp(learn, # A fastai `Learner`
     if verbose: print(f"Mixed precision: {t or f'off (not supported on {d.type})'}")
     return learn
 
-# %% ../nbs/00_core.ipynb #c024
+# %% ../nbs/00_core.ipynb #c025
 def tc_home()->Path:
     "The folder for this course's stand-in data and converted weights (`$TRANSFER_COURSE_HOME`)"
     p = Path(os.environ.get('TRANSFER_COURSE_HOME') or '~/.cache/transfer_course').expanduser()
     p.mkdir(parents=True, exist_ok=True)
     return p
 
-# %% ../nbs/00_core.ipynb #c027
+# %% ../nbs/00_core.ipynb #c028
 def runs_dir(*parts:str)->Path:
     "Folder for saved experiment runs: `$TRANSFER_COURSE_RUNS` or `./runs`, then `parts`"
     return Path(os.environ.get('TRANSFER_COURSE_RUNS') or 'runs').joinpath(*parts)

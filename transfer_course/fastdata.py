@@ -6,12 +6,13 @@ Docs: https://transfer-course.github.io/transfer_course/fastdata.html.md"""
 
 # %% auto #0
 __all__ = ['FAST_NOTE', 'square', 'load_square', 'ImageCache', 'CachedImage', 'FastAug', 'prefetched', 'CachedDL', 'fast_dls',
-           'PlainTensors', 'fast_adam', 'DeviceSmoothLoss', 'AsyncLoss', 'fast_infer_dls', 'fast_ok', 'join_processes']
+           'PlainTensors', 'fast_adam', 'DeviceSmoothLoss', 'AsyncLoss', 'fast_infer_dls', 'fast_ok', 'join_processes',
+           'LogTable']
 
 # %% ../nbs/04_fastdata.ipynb #c002
 from fastai.vision.all import *
 from fastai.callback.channelslast import ChannelsLast
-from fastai.distributed import DistributedDL
+from fastai.distributed import DistributedDL, rank_distrib
 import os, io, math, time, queue, threading, warnings
 from pathlib import Path
 from functools import partial
@@ -427,3 +428,15 @@ def join_processes():
     cpu = not torch.cuda.is_available()
     if cpu: os.environ.setdefault('ACCELERATE_USE_CPU', '1')
     return PartialState(cpu=cpu) # also picks this process's GPU
+
+# %% ../nbs/04_fastdata.ipynb #c064
+class LogTable(Callback):
+    "fastai's epoch table as plain lines, from process 0 only: for logs, where progress bars would be redrawn text"
+    order = Recorder.order+1 # after the recorder has named the columns
+    def before_fit(self):
+        self.old = self.learn.logger
+        if self.old is noop: return # `validate` and `no_logging` want silence
+        self.learn.logger = noop if rank_distrib() else self._row
+        if not rank_distrib(): print('  '.join(f"{n:<10}" for n in self.recorder.metric_names), flush=True)
+    def after_fit(self): self.learn.logger = self.old
+    def _row(self, row): print('  '.join(f"{v:<10.6f}" if isinstance(v, float) else f"{v!s:<10}" for v in row), flush=True)
