@@ -323,8 +323,11 @@ def save_hf(learn:Learner, # A transformer learner from `hf_learner`
            )->Path:
     "Save transformer `learn` with no pickle: weights and config with `save_safe`, the HF config and tokenizer in `path/'hf'`"
     tfm,m = hf_tfm(learn.dls),learn.model
+    base = str(tfm.name_or_path)
+    # `base`, for the record (loading does not need it): the hub name, or a local folder's name, not its path (which
+    # would tell whoever gets the model where, and under which user, it was trained)
     cfg = dict(task='text', kind='hf', vocab=list(map(str, learn.dls.vocab)), pool=m.pool, max_len=tfm.max_len, hf='hf',
-               base=tfm.name_or_path) # `base`: where the pretrained weights came from (for the record; not needed to load)
+               base=Path(base).name if Path(base).is_dir() else base)
     path = save_safe(learn, path, cfg, overwrite)
     m.body.config.save_pretrained(path/'hf'); tfm.tok.save_pretrained(path/'hf')
     return path
