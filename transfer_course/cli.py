@@ -16,7 +16,7 @@ from inspect import signature, Parameter
 from typing import Annotated
 from importlib.metadata import version, PackageNotFoundError
 from fastcore.script import anno_parser
-from fastcore.basics import ifnone
+from fastcore.basics import ifnone, chunked
 from .core import * # light: PyTorch and fastai load only when a command needs them
 
 # %% ../nbs/60_cli.ipynb #c005
@@ -186,9 +186,6 @@ def predicted(learn, # A classifier `Learner`, e.g. from `load_safe`
     p,i = probs.max(1)
     return [(learn.dls.vocab[k], q) for k,q in zip(i.tolist(), p.tolist())]
 
-def _chunks(xs, n):
-    for k in range(0, len(xs), n): yield xs[k:k+n]
-
 def predict(model:str, # Folder saved by `train` (or `save_safe`)
             *inputs:str, # Image files or folders of images (vision model), or texts (text model)
             bs:int=64 # Inputs predicted together (lower it if memory runs out)
@@ -201,7 +198,7 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
     if vision: inputs = _images(inputs) # every path checked before the model loads
     learn = load_safe(model)
     res, bad = [], []
-    for chunk in _chunks(list(inputs), bs): # each image decoded once; results printed as each batch is done
+    for chunk in chunked(inputs, bs): # each image decoded once; results printed as each batch is done
         xs, ok = [], []
         for x in chunk:
             if vision:

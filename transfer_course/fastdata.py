@@ -361,7 +361,8 @@ class AsyncLoss(Callback):
         ls = self.recorder.losses
         if len(ls)>self.n_cpu: ls[self.n_cpu:] = list(torch.stack(ls[self.n_cpu:]).cpu().unbind())
         self.n_cpu = len(ls)
-        if isinstance(getattr(self.learn, 'smooth_loss', None), Tensor): self.learn.smooth_loss = self.recorder.smooth_loss.value.cpu()
+        sl = self.recorder.smooth_loss
+        if sl.count and isinstance(getattr(self.learn, 'smooth_loss', None), Tensor): self.learn.smooth_loss = sl.value.cpu()
     def after_train(self): self._to_cpu()
     def after_fit(self): self._to_cpu()
 
