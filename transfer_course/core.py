@@ -6,12 +6,15 @@ Docs: https://transfer-course.github.io/transfer_course/core.html.md"""
 
 # %% auto #0
 __all__ = ['QUICK_VAR', 'CPU_WARNING', 'is_quick', 'OfflineError', 'offline_msg', 'online', 'DeviceReport', 'amp_dtype',
-           'device_report', 'amp', 'tc_home', 'runs_dir']
+           'device_report', 'amp', 'tc_home', 'runs_dir', 'atomic_path']
 
 # %% ../nbs/00_core.ipynb #c003
-import os, sys, socket, warnings
+import os, sys
 from pathlib import Path
-from fastcore.basics import store_attr, ifnone
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+from fastcore.basics import store_attr
+if TYPE_CHECKING: import torch # for the annotations; imported where used
 
 # %% ../nbs/00_core.ipynb #c006
 QUICK_VAR = 'TRANSFER_COURSE_QUICK'
@@ -109,3 +112,13 @@ def tc_home()->Path:
 def runs_dir(*parts:str)->Path:
     "Folder for saved experiment runs: `$TRANSFER_COURSE_RUNS` or `./runs`, then `parts`"
     return Path(os.environ.get('TRANSFER_COURSE_RUNS') or 'runs').joinpath(*parts)
+
+# %% ../nbs/00_core.ipynb #c031
+@contextmanager
+def atomic_path(fn # The file to write
+               ):
+    "Yield a hidden temporary path beside `fn`, one per process, to write to; it becomes `fn` when the block succeeds"
+    fn = Path(fn); tmp = fn.with_name(f".{fn.name}.{os.getpid()}.part")
+    try: yield tmp
+    except BaseException: tmp.unlink(missing_ok=True); raise
+    os.replace(tmp, fn)

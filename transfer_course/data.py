@@ -10,7 +10,7 @@ __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'pets_label', 'is_dog
            'image_dls', 'folder_dls', 'faces_folder', 'digits_folder']
 
 # %% ../nbs/01_data.ipynb #c002
-import os, re, random, warnings
+import re, random, warnings
 from pathlib import Path
 from collections import Counter
 from dataclasses import dataclass, field
@@ -112,9 +112,7 @@ def _pattern(im, box, kind, col, r):
 # %% ../nbs/01_data.ipynb #c017
 def save_atomic(im:Image.Image, fn, **kwargs):
     "Save `im` to `fn` through a hidden temporary file, so that other processes see either no file or all of it"
-    fn = Path(fn); tmp = fn.with_name(f".{fn.name}.{os.getpid()}.part")
-    im.save(tmp, format=Image.registered_extensions()[fn.suffix.lower()], **kwargs)
-    os.replace(tmp, fn)
+    with atomic_path(fn) as tmp: im.save(tmp, format=Image.registered_extensions()[Path(fn).suffix.lower()], **kwargs)
 
 def _write_pet(a):
     fn, breed, w, h, seed, i = a

@@ -38,10 +38,9 @@ def save_safe(learn, # A fastai `Learner`
     if 'task' not in cfg: raise ValueError("cfg needs a 'task' entry naming the loader, e.g. 'vision' or 'text'")
     _check_dest(path, overwrite)
     path.mkdir(parents=True, exist_ok=True)
-    w,c = path/'model.safetensors.tmp', path/'config.json.tmp'
-    save_model(learn.model, str(w)) # handles tied weights
-    c.write_text(json.dumps({'format':FORMAT, **cfg}, indent=2))
-    w.replace(path/'model.safetensors'); c.replace(path/'config.json')
+    with atomic_path(path/'model.safetensors') as w, atomic_path(path/'config.json') as c: # both written, then both renamed
+        save_model(learn.model, str(w)) # handles tied weights
+        c.write_text(json.dumps({'format':FORMAT, **cfg}, indent=2))
     return path
 
 # %% ../nbs/03_export.ipynb #c009

