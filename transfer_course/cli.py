@@ -33,10 +33,6 @@ def info(quick:bool=False, # Report as quick mode would (the CPU is expected the
 # %% ../nbs/60_cli.ipynb #c008
 TASKS = ('vision', 'text')
 
-def _distrib():
-    "Number of processes `accelerate launch`/torchrun started (1 when run plainly)"
-    return int(os.environ.get('WORLD_SIZE', 1))
-
 def _task(task, data, label, text_col, full, epochs, size, encoding='utf-8'):
     "The experiment task the options describe"
     from transfer_course import experiment as ex
@@ -74,7 +70,8 @@ def compare(task:str='vision', # What to compare on: vision or text
            ):
     "Pretrained vs scratch over labelled-set sizes: runs, plots and a Markdown report"
     from transfer_course import experiment as ex
-    if _distrib() > 1: raise ValueError("compare runs and times its grid in one process, not under `accelerate launch`; "
+    from fastai.torch_core import num_distrib
+    if num_distrib() > 1: raise ValueError("compare runs and times its grid in one process, not under `accelerate launch`; "
                                         "run it plainly (one per GPU, each with its own --out), or use `train` for several GPUs")
     if seeds < 1: raise ValueError(f"--seeds must be at least 1, got {seeds}")
     t = _task(task, data, label, text_col, full, epochs, size, encoding)
@@ -150,13 +147,9 @@ def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs
     "The learner, how to fit it and how to save it, for `train text`"
     from transfer_course import text as tx
     from transfer_course.models import minilm_dir
-    from transfer_course.data import split_by_class
     label = 'label' if label=='folder' else label
-    if data is None: df = tx.subset(tx.tweets(), tx.N_TRAIN, tx.N_VALID) if not full else tx.imdb()
-    else:
-        df = tx.read_texts(data, text_col, label, encoding=encoding)
-        v = set(split_by_class(list(df[label]), valid_pct))
-        df = df.assign(is_valid=[i in v for i in range(len(df))])
+    if data is not None: df = tx.read_texts(data, text_col, label, encoding=encoding, valid_pct=valid_pct)
+    else: df = tx.subset(tx.tweets(), tx.N_TRAIN, tx.N_VALID) if not full else tx.imdb()
     dls = tx.hf_dls(df, arch or (tx.HF_NAME if full else minilm_dir()), text_col, label, bs=bs or 16)
     learn = tx.hf_learner(dls)
     return learn, partial(tx.fit_text, learn, epochs or tx.EPOCHS), tx.save_hf
@@ -198,11 +191,11 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
     if vision: inputs = _images(inputs) # every path checked before the model loads
     learn = load_safe(model)
     res, bad = [], []
+    from fastai.vision.all import PILImage
     for chunk in chunked(inputs, bs): # each image decoded once; results printed as each batch is done
         xs, ok = [], []
         for x in chunk:
             if vision:
-                from fastai.vision.all import PILImage
                 try: x_in = PILImage.create(x); x_in.load()
                 except Exception as e: # report it and go on with the others
                     bad.append(x); print(f"{x} is not a readable image ({type(e).__name__}: {e})", file=sys.stderr); continue

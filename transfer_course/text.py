@@ -20,6 +20,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from .core import *
 from .models import pkg_dir, minilm_dir
+from .data import split_by_class
 from .export import save_safe, load_weights, LOADERS
 
 # %% ../nbs/20_sentiment.ipynb #c010
@@ -135,6 +136,7 @@ def check_texts(df:pd.DataFrame, # Labelled texts
 def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
                text_col:str='text', label_col:str='label',
                encoding:str='utf-8', # The file's encoding: e.g. 'latin-1' or 'cp1252' for files saved by old Windows programs
+               valid_pct:float|None=None, # Hold out this share of each class for validation, in a column `is_valid`
                **kwargs # Passed to `pd.read_csv`
               )->pd.DataFrame:
     "Read labelled texts from a CSV/TSV file, checked by `check_texts` (no 'nan' texts, no silent decoding errors)"
@@ -144,7 +146,10 @@ def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
     except UnicodeDecodeError as e:
         raise ValueError(f"{path} is not {encoding} text: byte 0x{e.object[e.start]:02x} at position {e.start} cannot be decoded. "
                          f"If you know its encoding, pass it: `encoding='latin-1'` in Python, `--encoding latin-1` on the command line. The file was not changed.") from None
-    return check_texts(df, text_col, label_col, where=str(path))
+    df = check_texts(df, text_col, label_col, where=str(path))
+    if valid_pct is None: return df
+    v = set(split_by_class(list(df[label_col]), valid_pct))
+    return df.assign(is_valid=[i in v for i in range(len(df))])
 
 # %% ../nbs/20_sentiment.ipynb #c040
 class ValidLast(Callback):
