@@ -8,7 +8,7 @@ Docs: https://transfer-course.github.io/transfer_course/dog_breeds.html.md"""
 __all__ = ['ARCH', 'FULL', 'QUICK', 'settings', 'auto_dls', 'KeepBNStats', 'image_learner', 'load_vision']
 
 # %% ../nbs/10_dog_breeds.ipynb #c004
-import json, timm
+import timm
 from fastai.vision.all import *
 from .core import *
 from .data import *
@@ -71,7 +71,7 @@ def image_learner(dls, # Image `DataLoaders`
     else: amp(learn, verbose=False)
     b = dls.after_batch.fs
     size = next((t.size for t in b if hasattr(t,'size') and t.size is not None), None)
-    learn.export_cfg = dict(task='vision', arch=_arch_name(arch), vocab=list(map(str, dls.vocab)), n_out=dls.c,
+    learn.export_cfg = dict(task='vision', arch=_arch_name(arch), timm=isinstance(arch, str), vocab=list(map(str, dls.vocab)), n_out=dls.c,
                             size=None if size is None else list(size) if is_listy(size) else [size, size],
                             presize=_item_size(dls), aug=any(isinstance(t, (RandomResizedCropGPU, AffineCoordTfm, FastAug)) for t in b),
                             norm=_norm_stats(dls), cache_size=dls.train.cache.size if fast else None)
@@ -83,11 +83,12 @@ def _item_size(dls):
     return int(r[0].size[0]) if r else None
 
 # %% ../nbs/10_dog_breeds.ipynb #c045
-def _arch(name:str):
-    "A timm name, or the fastai/torchvision model function called `name`"
-    f = getattr(models, name, None)
-    if callable(f) and not name.startswith('_'): return f
-    if timm.is_model(name): return name
+def _arch(cfg:dict):
+    "The architecture `cfg` was trained with: a timm name (`vision_learner` was given a string) or a fastai/torchvision function"
+    name, f = cfg['arch'], getattr(models, cfg['arch'], None)
+    if cfg.get('timm', not callable(f)): # configs written before `timm` was recorded: a function if one has the name
+        if timm.is_model(name): return name
+    elif callable(f) and not name.startswith('_'): return f
     raise ValueError(f"Unknown architecture {name!r} in the saved config")
 
 def load_vision(path, # Folder written by `save_safe`
@@ -101,7 +102,7 @@ def load_vision(path, # Folder written by `save_safe`
         blank = PILImage.create(np.zeros((8,8,3), dtype=np.uint8)) # fastai needs one item to set the pipeline up
         dls = block.dataloaders([blank], bs=1, num_workers=0)
     if cfg['norm']: dls.add_tfms([Normalize.from_stats(*cfg['norm'])], 'after_batch')
-    learn = vision_learner(dls, _arch(cfg['arch']), n_out=cfg['n_out'], pretrained=False, metrics=error_rate)
+    learn = vision_learner(dls, _arch(cfg), n_out=cfg['n_out'], pretrained=False, metrics=error_rate)
     load_weights(learn.model, path)
     learn.export_cfg = cfg
     return learn

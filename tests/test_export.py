@@ -1,0 +1,38 @@
+"Safe export: a saved model loads back as the architecture it was trained with, and predicts the same."
+import json, pytest, torch
+from PIL import Image
+from torchvision.models import resnet18
+from transfer_course.data import folder_dls
+from transfer_course.vision import image_learner
+from transfer_course.export import save_safe, load_safe
+
+@pytest.fixture(scope='module')
+def dls(tmp_path_factory):
+    d = tmp_path_factory.mktemp('shapes')
+    for c, col in [('red', (220, 30, 30)), ('blue', (30, 30, 220))]:
+        (d/c).mkdir()
+        for i in range(6): Image.new('RGB', (40 + i, 40), tuple(v + 5*i for v in col)).save(d/c/f'{i}.jpg')
+    return folder_dls(d, 'folder', size=32, bs=4, num_workers=0, device='cpu')
+
+# 'resnet18' names both a timm model (a string given to `vision_learner`) and a torchvision function: the two have
+# different layers, so the loader must rebuild the one that was trained
+@pytest.mark.parametrize('arch', ['resnet18', resnet18])
+def test_reload_rebuilds_the_architecture_trained(dls, tmp_path, arch):
+    learn = image_learner(dls, arch, pretrained=False)
+    save_safe(learn, tmp_path/'m')
+    assert json.loads((tmp_path/'m'/'config.json').read_text())['timm'] == isinstance(arch, str)
+    back = load_safe(tmp_path/'m')
+    assert type(back.model[0]) is type(learn.model[0])
+    x = dls.one_batch()[0]
+    learn.model.eval(); back.model.eval()
+    with torch.no_grad(): assert torch.allclose(learn.model(x), back.model(x), atol=1e-5)
+
+def test_configs_saved_before_the_timm_flag_still_load(dls, tmp_path):
+    "A config without `timm` means what it meant before: a fastai/torchvision function where one has the name"
+    learn = image_learner(dls, resnet18, pretrained=False)
+    save_safe(learn, tmp_path/'m')
+    cfg = json.loads((tmp_path/'m'/'config.json').read_text()); del cfg['timm']
+    (tmp_path/'m'/'config.json').write_text(json.dumps(cfg))
+    assert type(load_safe(tmp_path/'m').model[0]) is type(learn.model[0])
+    cfg['arch'] = 'no_such_net'; (tmp_path/'m'/'config.json').write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match='no_such_net'): load_safe(tmp_path/'m')
