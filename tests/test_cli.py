@@ -83,7 +83,14 @@ def test_compare_bad_sizes(tmp_path, run_cli, sizes, msg):
                                       (['train', 'audio'], "unknown task 'audio'"),
                                       (['compare', '--data', '/no/such/dir'], 'does not exist'),
                                       (['train', 'vision', '--data', '/no/such/dir'], 'does not exist'),
-                                      (['predict', '/no/such/model', 'x.jpg'], 'does not exist')])
+                                      (['predict', '/no/such/model', 'x.jpg'], 'does not exist'),
+                                      (['train', 'vision', '--epochs', '0'], '--epochs must be at least 1'),
+                                      (['train', 'text', '--bs', '-1'], '--bs must be at least 1'),
+                                      (['compare', '--size', '0'], '--size must be at least 1'),
+                                      (['train', 'vision', '--size', '8'], '--size must be at least 32'),
+                                      (['compare', '--target', '7'], 'between 0 and 1'),
+                                      (['compare', '--resume', '--force'], 'give one of them'),
+                                      (['train', 'vision', '--out', '/proc/tc_model'], 'cannot write into /proc')])
 def test_user_errors_are_one_line(run_cli, args, msg):
     r = run_cli(*args)
     assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1
@@ -173,3 +180,29 @@ def test_train_text_on_a_users_csv_then_predict_strings(tmp_path, run_cli):
     _batched_as_one_by_one(model, ['so good', 'a long review: awful, wasted my time, never again, the worst', 'ok', 'happy'], bs=3)
     r = run_cli('train', 'text', '--data', csv, '--text-col', 'nope', '--out', tmp_path / 'm2', '--encoding', 'latin-1')
     assert r.returncode == 2 and 'review' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    # files of texts: one per line (blank lines skipped), or a CSV's text column; an empty text is reported, the rest predicted
+    (tmp_path / 'inbox.txt').write_text('so good\n\nawful, I hate it\n')
+    (tmp_path / 'inbox.csv').write_text('id,review\n1,"happy, tab\there"\n')
+    r = run_cli('predict', model, tmp_path / 'inbox.txt', tmp_path / 'inbox.csv', '--text-col', 'review', '', 'missing.txt')
+    assert r.returncode == 2 and 'input 4 is an empty text' in r.stderr and '1 of 5 inputs are empty texts' in r.stderr
+    assert 'no file missing.txt' in r.stderr and 'inbox.txt: 2 texts' in r.stderr
+    rows = [l.split('\t') for l in r.stdout.strip().splitlines() if '\t' in l]
+    assert [x[0] for x in rows] == ['so good', 'awful, I hate it', 'happy, tab here', 'missing.txt'] and all(len(x) == 3 for x in rows)
+    r = run_cli('predict', model, tmp_path / 'inbox.csv')
+    assert r.returncode == 2 and "No column 'text'" in r.stderr and 'review' in r.stderr
+    # a folder that holds a saved model's tokenizer is refused before training; a path below a file too
+    (tmp_path / 'u' / 'hf').mkdir(parents=True); (tmp_path / 'u' / 'hf' / 'tokenizer.json').write_text('mine')
+    for out, msg in [(tmp_path / 'u', 'hf/'), (csv / 'sub', 'is a file')]:
+        r = run_cli('train', 'text', '--data', csv, '--text-col', 'review', '--label', 'sentiment', '--out', out, '--encoding', 'latin-1')
+        assert r.returncode == 2 and msg in r.stderr and 'epoch' not in r.stdout
+    assert (tmp_path / 'u' / 'hf' / 'tokenizer.json').read_text() == 'mine'
+
+def test_a_users_files_are_left_alone_even_with_force(tmp_path, run_cli):
+    "A config.json or report.md that this tool did not write is never replaced, whatever the options"
+    (tmp_path / 'proj').mkdir(); (tmp_path / 'proj' / 'config.json').write_text('{"my": "settings"}')
+    r = run_cli('train', 'vision', '--out', tmp_path / 'proj', '--force')
+    assert r.returncode == 2 and 'not a transfer_course model config' in r.stderr and 'epoch' not in r.stdout
+    assert (tmp_path / 'proj' / 'config.json').read_text() == '{"my": "settings"}'
+    (tmp_path / 'rep').mkdir(); (tmp_path / 'rep' / 'report.md').write_text('my report')
+    r = run_cli('compare', '--out', tmp_path / 'rep', '--force', '--sizes', '2', '--seeds', '1')
+    assert r.returncode == 2 and 'left alone' in r.stderr and (tmp_path / 'rep' / 'report.md').read_text() == 'my report'

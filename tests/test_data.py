@@ -63,7 +63,7 @@ def test_broken_files_never_reach_training_and_nothing_changes(folder, capsys):
 
 def test_class_with_too_few_images(folder):
     jpg(folder / 'chihuahua' / '0.jpg')
-    with pytest.raises(ValueError, match=r"at least 2 images.*'chihuahua': 1"):
+    with pytest.raises(ValueError, match=r"at least 2 examples.*'chihuahua': 1"):
         folder_dls(folder, 'folder', size=32, num_workers=0)
 
 def test_flat_folder_with_folder_labels_is_explained(tmp_path):
@@ -135,3 +135,58 @@ def test_images_appear_whole_and_leftovers_are_ignored(tmp_path, monkeypatch):
     assert len(seen) == 2 and len(scan_images(tmp_path/'s').images) == 2
     faces = faces_folder(tmp_path/'f')
     assert len(seen) == 202 and not list(faces.rglob('.*'))
+
+def test_folder_labels_are_the_class_folders_under_the_root(tmp_path):
+    "Nested folders are labelled by the class folder under the root (not the innermost one), and the user is told"
+    d = tmp_path / 'pets'
+    for c in ('cats', 'dogs'):
+        for sub in ('indoor', 'outdoor'):
+            for i in range(3): jpg(d / c / sub / f'{i}.jpg')
+    jpg(d / 'loose.jpg')
+    with pytest.warns(UserWarning) as w: files, labels = label_images(scan_images(d))
+    msgs = ' '.join(str(x.message) for x in w)
+    assert sorted(set(labels)) == ['cats', 'dogs'] and len(files) == 12
+    assert 'in no class folder' in msgs and 'loose.jpg' in msgs and "label='parent'" in msgs
+    assert sorted(set(label_images(scan_images(d), 'parent')[1])) == ['indoor', 'outdoor', 'pets'] # fastai's rule, on request
+
+def test_train_valid_split_folders_are_refused_with_a_hint(tmp_path):
+    for s in ('train', 'valid'):
+        for c in ('cat', 'dog'): jpg(tmp_path / 'data' / s / c / '0.jpg')
+    with pytest.raises(ValueError, match=r"split into train, valid folders.*data/train"): label_images(scan_images(tmp_path / 'data'))
+
+def test_linked_class_folder_is_followed_once(tmp_path):
+    for i in range(2): jpg(tmp_path / 'elsewhere' / 'c' / f'{i}.jpg'); jpg(tmp_path / 'data' / 'a' / f'{i}.jpg')
+    (tmp_path / 'data' / 'c').symlink_to(tmp_path / 'elsewhere' / 'c', target_is_directory=True)
+    (tmp_path / 'data' / 'a' / 'loop').symlink_to(tmp_path / 'data', target_is_directory=True) # a cycle: walked once
+    _, labels = label_images(scan_images(tmp_path / 'data'))
+    assert Counter(labels) == {'a': 2, 'c': 2}
+
+def test_deep_pixel_images_are_left_out_not_whitened(tmp_path):
+    "16-bit and floating-point images would be clipped to white or black by fastai: they are listed as broken"
+    d = tmp_path / 'modes'
+    for c in ('a', 'b'): jpg(d / c / '0.jpg'); jpg(d / c / '1.jpg')
+    Image.fromarray((np.arange(64 * 64).reshape(64, 64) * 16).astype(np.uint16)).save(d / 'a' / 'deep.png')
+    Image.fromarray(np.random.rand(32, 32).astype(np.float32)).save(d / 'b' / 'float.tif')
+    s = scan_images(d)
+    assert sorted(f.name for f, _ in s.broken) == ['deep.png', 'float.tif'] and len(s.images) == 4
+    assert all('8-bit' in why for _, why in s.broken)
+
+def test_photos_are_turned_upright_everywhere(tmp_path):
+    "A photo stored sideways with an EXIF orientation tag loads as viewers show it: standard pipeline, fast path, nvJPEG's stand-in"
+    import torch
+    from PIL import ImageOps
+    from fastai.vision.all import PILImage
+    from transfer_course.fastdata import load_square, _load_cuda
+    im = Image.new('RGB', (60, 30), (20, 20, 20)); im.paste((250, 20, 20), (0, 0, 20, 30)) # red at one end, stored 60 wide
+    ex = Image.Exif(); ex[0x0112] = 6 # the tag a phone writes: turn 90 degrees to view
+    f = tmp_path / 'phone.jpg'; im.save(f, exif=ex)
+    up = ImageOps.exif_transpose(Image.open(f))
+    assert PILImage.create(f).size == (60, 30) # fastai's own: sideways
+    assert UprightImage.create(f).size == up.size == (30, 60)
+    assert np.array_equal(np.array(UprightImage.create(f.read_bytes())), np.array(up.convert('RGB')))
+    want = load_square(up, 24)
+    assert torch.equal(load_square(f, 24), want) and not torch.equal(load_square(Image.open(f), 24), want)
+    out = torch.zeros(1, 3, 24, 24, dtype=torch.uint8); _load_cuda([f], 24, out, 'cpu') # torchvision's decoder, as nvJPEG runs it
+    assert (out[0].int() - want.int()).abs().max() <= 8
+    dls = image_dls([f, f], ['a', 'b'], [1], size=24, bs=1, num_workers=0, device='cpu', aug=False)
+    assert dls.train_ds[0][0].size == (30, 60) # the DataBlock's items are upright too

@@ -36,3 +36,6 @@ def test_configs_saved_before_the_timm_flag_still_load(dls, tmp_path):
     assert type(load_safe(tmp_path/'m').model[0]) is type(learn.model[0])
     cfg['arch'] = 'no_such_net'; (tmp_path/'m'/'config.json').write_text(json.dumps(cfg))
     with pytest.raises(ValueError, match='no_such_net'): load_safe(tmp_path/'m')
+
+def test_unknown_architecture_is_named(dls):
+    with pytest.raises(ValueError, match="Unknown architecture 'bogus_net'"): image_learner(dls, 'bogus_net')

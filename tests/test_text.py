@@ -62,8 +62,9 @@ def test_imdb_offline_names_quick_mode():
     with pytest.raises(OfflineError, match=QUICK_VAR): imdb(sample=True)
 
 @pytest.mark.skipif(_online('huggingface.co'), reason='online')
-def test_hub_offline_fails_before_the_hub_download():
+def test_hub_offline_fails_before_the_hub_download(monkeypatch):
     "Offline, `hf_load` looks in the local cache, then checks the hub is reachable instead of calling the download (which retries for a minute)"
+    monkeypatch.setenv(QUICK_VAR, '0') # full mode: the message names quick mode
     calls = []
     def from_pretrained(name, local_files_only=False, **kwargs):
         calls.append(local_files_only)
@@ -72,6 +73,9 @@ def test_hub_offline_fails_before_the_hub_download():
     with pytest.raises(OfflineError, match=QUICK_VAR): hf_load(from_pretrained, HF_NAME)
     assert calls == [True]
     with pytest.raises(OfflineError, match=QUICK_VAR): hf_load(AutoConfig.from_pretrained, HF_NAME)  # the real one too
+    monkeypatch.setenv(QUICK_VAR, '1') # quick mode already: a name that is not here is a wrong name
+    with pytest.raises(OfflineError, match='check the name') as e: hf_load(AutoConfig.from_pretrained, 'no-such/model')
+    assert QUICK_VAR not in str(e.value)
 
 # --- bad input: every message says what to do
 
@@ -112,7 +116,21 @@ def test_read_texts(tmp_path):
     t = tmp_path/'r.tsv'
     t.write_text('sentence\tstars\ngood\t5\nbad\t1\n')
     with pytest.raises(ValueError, match="columns found: 'sentence', 'stars'"): read_texts(t)
-    assert read_texts(t, text_col='sentence', label_col='stars').stars.tolist() == [5, 1]
+    assert read_texts(t, text_col='sentence', label_col='stars').stars.tolist() == ['5', '1'] # labels as written
+
+def test_read_texts_keeps_labels_as_written_and_explains_bad_files(tmp_path):
+    f = tmp_path/'n.csv'; f.write_text('text,label\na,01\nb,1\nc,2\nd,2\n')
+    assert read_texts(f).label.tolist() == ['01', '1', '2', '2'] # '01' and '1' are two classes, not one number
+    with pytest.raises(ValueError, match="both 'label'"): read_texts(f, text_col='label', label_col='label')
+    with pytest.raises(ValueError, match='is a folder'): read_texts(tmp_path)
+    with pytest.raises(ValueError, match="Unknown encoding 'bogus'"): read_texts(f, encoding='bogus')
+    (tmp_path/'h.csv').write_text('text,label\n')
+    with pytest.raises(ValueError, match='no rows'): read_texts(tmp_path/'h.csv')
+    (tmp_path/'s.csv').write_text('text;label\ngood;pos\nbad;neg\n')
+    with pytest.raises(ValueError, match="columns found: 'text;label'"): read_texts(tmp_path/'s.csv')
+    assert read_texts(tmp_path/'s.csv', sep=';').label.tolist() == ['pos', 'neg'] # `pd.read_csv` options pass through
+    (tmp_path/'e.csv').write_text('')
+    with pytest.raises(ValueError, match='could not be read'): read_texts(tmp_path/'e.csv')
 
 # --- the transformer inside fastai
 
@@ -188,6 +206,24 @@ def test_save_load_round_trip(learn, tmp_path):
     for text in ['what a lovely crew', 'lost my bag again']:
         (p1,_,a), (p2,_,b) = learn.predict(text), learn2.predict(text)
         assert p1 == p2 and torch.allclose(a, b, atol=1e-5)
+
+def test_saved_vocab_order_survives_reload(df, tmp_path):
+    "Labels whose text order differs from their training order (2 < 10, but '10' < '2') come back as trained"
+    learn = hf_learner(hf_dls(df.assign(label=df.label.map({'negative': 10, 'positive': 2})), minilm_dir(), bs=16, seed=0))
+    assert list(learn.dls.vocab) == [2, 10]
+    back = load_safe(save_hf(learn, tmp_path/'m'))
+    assert list(back.dls.vocab) == ['2', '10']
+    for t in ['what a lovely crew', 'lost my bag again']:
+        (p1,i1,a), (p2,i2,b) = learn.predict(t), back.predict(t)
+        assert str(p1) == str(p2) and torch.allclose(a, b, atol=1e-5)
+
+def test_save_replaces_the_tokenizer_folder_whole(learn, tmp_path):
+    d = tmp_path/'m'; (d/'hf').mkdir(parents=True); (d/'hf'/'stale.json').write_text('{}')
+    with pytest.raises(FileExistsError, match='hf/'): save_hf(learn, d)
+    assert (d/'hf'/'stale.json').exists() # refused: nothing touched
+    save_hf(learn, d, overwrite=True)
+    assert not (d/'hf'/'stale.json').exists() and not list(d.glob('.hf.*'))
+    assert load_safe(d).predict('lovely crew')[0] == learn.predict('lovely crew')[0]
 
 def test_load_unknown_text_kind(learn, tmp_path):
     import json

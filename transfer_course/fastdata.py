@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch, torch.nn.functional as F
 from torch import Tensor
-from PIL import Image
+from PIL import Image, ImageOps
 from .core import *
 
 # %% ../nbs/04_fastdata.ipynb #c007
@@ -40,7 +40,7 @@ def load_square(src, # Image file path, PIL image or encoded bytes
                 size:int # Side of the result
                )->Tensor:
     "Decode `src` on the CPU into a `size`×`size` uint8 tensor (3,size,size): its centre square, resized"
-    im = src if isinstance(src, Image.Image) else Image.open(io.BytesIO(src) if isinstance(src, bytes) else src)
+    im = src if isinstance(src, Image.Image) else ImageOps.exif_transpose(Image.open(io.BytesIO(src) if isinstance(src, bytes) else src))
     return square(torch.from_numpy(np.array(im.convert('RGB'))).permute(2,0,1), size)
 
 # %% ../nbs/04_fastdata.ipynb #c010
@@ -65,11 +65,11 @@ def _gpu_decode(data, device):
     except ImportError: return [None]*len(data) # a torchvision without image decoders: the CPU decodes
     with warnings.catch_warnings():
         warnings.simplefilter('ignore', DeprecationWarning) # torchvision 0.29 points to TorchCodec
-        try: return decode_jpeg(data, mode=ImageReadMode.RGB, device=device)
+        try: return decode_jpeg(data, mode=ImageReadMode.RGB, device=device, apply_exif_orientation=True) # upright, as `load_square`
         except Exception: pass # a file in this chunk is not a plain JPEG (or nvJPEG is missing): one by one
         res = []
         for d in data:
-            try: res.append(decode_jpeg(d, mode=ImageReadMode.RGB, device=device))
+            try: res.append(decode_jpeg(d, mode=ImageReadMode.RGB, device=device, apply_exif_orientation=True))
             except Exception: res.append(None)
         return res
 
@@ -282,7 +282,7 @@ def _cache_size(size): return int(round((size if isinstance(size,int) else max(s
 def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their labels, the validation indices (as for `image_dls`)
              size:int=224, # Side of the (square) training images
              bs:int=64, # Batch size (lowered when the training set is smaller)
-             aug:bool=True, # Random resized crops, flips, rotation, lighting (`FastAug`); `False`: resize only
+             aug:bool|dict=True, # Random resized crops, flips, rotation, lighting (`FastAug`); a dict: `FastAug`'s arguments, e.g. `dict(min_scale=0.35)`; `False`: resize only
              vocab:list|None=None, # Class order; default sorted labels
              cache_size:int|None=None, # Side of the cached squares; default `size`·8/7 (256 for 224)
              device=None, # Default `default_device()`
@@ -307,9 +307,9 @@ def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their label
     elif (miss := [f for f in files if f not in cache.index]): raise ValueError(f"{len(miss)} files are not in the cache given, e.g. {miss[0]}")
     if verbose: print(cache)
     lbl = dict(zip(map(str, files), labels))
-    dsets = Datasets(files, [[CachedImage(cache)], [lambda f: lbl[str(f)], Categorize(vocab=vocab)]], splits=splits)
+    dsets = Datasets(files, [[CachedImage(cache)], [lambda f: lbl[str(f)], Categorize(vocab=vocab, sort=vocab is None)]], splits=splits)
     return dsets.dataloaders(bs=bs, dl_type=CachedDL, cache=cache, prefetch=prefetch, device=device,
-                             after_batch=[IntToFloatTensor(), FastAug(size, aug=aug)], **kwargs)
+                             after_batch=[IntToFloatTensor(), FastAug(size, **(aug if isinstance(aug, dict) else dict(aug=aug)))], **kwargs)
 
 # %% ../nbs/04_fastdata.ipynb #c037
 def _plain(o): return o.as_subclass(Tensor) if isinstance(o, Tensor) else o
@@ -395,14 +395,14 @@ def fast_infer_dls(vocab:list, # The model's classes, in its order
     "`DataLoaders` that prepare an image as `fast_dls`'s validation does, with nothing cached: for a saved model's `predict`"
     blank = PILImage.create(np.zeros((8,8,3), dtype=np.uint8)) # fastai needs one item to set the pipeline up
     cache = ImageCache([], cache_size or _cache_size(size), device)
-    dsets = Datasets([blank], [[CachedImage(cache)], [lambda o: vocab[0], Categorize(vocab=vocab)]], splits=([0],[0]))
+    dsets = Datasets([blank], [[CachedImage(cache)], [lambda o: vocab[0], Categorize(vocab=vocab, sort=False)]], splits=([0],[0]))
     return dsets.dataloaders(bs=1, dl_type=CachedDL, cache=cache, prefetch=False, device=ifnone(device, default_device()),
                              after_batch=[IntToFloatTensor(), FastAug(size, aug=False)])
 
 # %% ../nbs/04_fastdata.ipynb #c054
 FAST_NOTE = ("The fast data path (`fast_dls`) is built for CUDA GPUs, which fastai's standard pipeline cannot keep busy. "
-             "This is {d}: here the model step is the slow half, so this lesson uses fastai's standard pipeline "
-             "(`image_dls`). `fast_dls` works here too; `data_speed` and `fit_speed` measure what it would change.")
+             "This is {d}: the lessons use fastai's standard pipeline (`image_dls`) here, the one they teach. `fast_dls` "
+             "works here too, and helps where decoding competes with the model for the cores; `data_speed` and `fit_speed` measure it.")
 
 def fast_ok(device=None, # Default `default_device()`
             verbose:bool=True # Say why not, when not

@@ -1,4 +1,4 @@
-"""Text transfer learning with fastai's `fine_tune`: ULMFiT, and a pretrained transformer inside a fastai `Learner`.
+"""Lesson 2: text transfer learning with fastai's `fine_tune`: ULMFiT, and a pretrained transformer inside a fastai `Learner`.
 
 Docs: https://transfer-course.github.io/transfer_course/sentiment.html.md"""
 
@@ -10,7 +10,7 @@ __all__ = ['TWEETS_CSV', 'N_TRAIN', 'N_VALID', 'HF_NAME', 'EPOCHS', 'LR', 'SCRAT
            'HFClassifier', 'hf_splitter', 'hf_learner', 'fit_text', 'tfidf_baseline', 'save_hf', 'load_hf']
 
 # %% ../nbs/20_sentiment.ipynb #c002
-import re, time, socket, warnings
+import re, os, time, shutil, codecs, socket, warnings
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
@@ -89,8 +89,11 @@ def _rows(mask, n=5)->str:
 
 def _need_cols(df, cols, where='the DataFrame'):
     missing = [c for c in cols if c not in df.columns]
-    if missing: raise ValueError(f"No column {', '.join(map(repr, missing))} in {where}; columns found: "
-                                 f"{', '.join(map(repr, df.columns))}. Name yours with text_col=... and label_col=...")
+    if missing:
+        cols = list(map(repr, df.columns))
+        if len(cols)>12: cols = cols[:12] + [f'... ({len(cols)} in all: is it a CSV/TSV file with a header row?)']
+        raise ValueError(f"No column {', '.join(map(repr, missing))} in {where}; columns found: {', '.join(cols)}. "
+                         "Name yours with text_col=... and label_col=... (--text-col and --label on the command line)")
 
 def _check_text_col(t:pd.Series, col:str):
     miss = t.isna()
@@ -111,7 +114,9 @@ def check_texts(df:pd.DataFrame, # Labelled texts
                 where:str='the DataFrame' # What `df` is, for the messages (e.g. a file name)
                )->pd.DataFrame:
     "Check that `df` holds usable texts and labels, and return it unchanged; raise an error saying what to fix otherwise"
+    if text_col==label_col: raise ValueError(f"The text and the label column are both {text_col!r}: a model would learn to read its answer")
     _need_cols(df, [text_col, label_col]+([valid_col] if valid_col else []), where)
+    if not len(df): raise ValueError(f"{where} has no rows of labelled texts")
     _check_text_col(df[text_col], text_col)
     if valid_col and not (pd.api.types.is_bool_dtype(df[valid_col]) or df[valid_col].isin([0,1]).all()):
         raise ValueError(f"Column {valid_col!r} must be True/False (or 1/0) to mark validation rows; found values such as "
@@ -141,11 +146,17 @@ def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
               )->pd.DataFrame:
     "Read labelled texts from a CSV/TSV file, checked by `check_texts` (no 'nan' texts, no silent decoding errors)"
     path = Path(path)
-    sep = '\t' if path.suffix.lower() in ('.tsv','.tab') else ','
-    try: df = pd.read_csv(path, sep=sep, encoding=encoding, keep_default_na=False, na_values=[''], dtype={text_col:str}, **kwargs)
+    if path.is_dir(): raise ValueError(f"{path} is a folder: give one CSV/TSV file with a text column and a label column")
+    try: codecs.lookup(encoding)
+    except LookupError: raise ValueError(f"Unknown encoding {encoding!r}: use a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16") from None
+    kwargs = {'sep': '\t' if any(s.lower() in ('.tsv','.tab') for s in path.suffixes) else ',', **kwargs,
+              'dtype': {text_col:str, label_col:str, **kwargs.get('dtype', {})}} # labels stay text: '01' is not '1'
+    try: df = pd.read_csv(path, encoding=encoding, keep_default_na=False, na_values=[''], **kwargs)
     except UnicodeDecodeError as e:
+        guess = 'utf-16' if path.read_bytes()[:2] in (b'\xff\xfe', b'\xfe\xff') else 'latin-1' # a UTF-16 file starts with its byte-order mark
         raise ValueError(f"{path} is not {encoding} text: byte 0x{e.object[e.start]:02x} at position {e.start} cannot be decoded. "
-                         f"If you know its encoding, pass it: `encoding='latin-1'` in Python, `--encoding latin-1` on the command line. The file was not changed.") from None
+                         f"If you know its encoding, pass it: `encoding='{guess}'` in Python, `--encoding {guess}` on the command line. The file was not changed.") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e: raise ValueError(f"{path} could not be read as a CSV/TSV file: {e}") from None
     df = check_texts(df, text_col, label_col, where=str(path))
     if valid_pct is None: return df
     v = set(split_by_class(list(df[label_col]), valid_pct))
@@ -178,11 +189,17 @@ def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained
             name, # A Hugging Face model name or a local model folder
             **kwargs)->object:
     "`f(name)` from a local folder or the local cache with the hub switched off, else from the hub, failing fast offline"
-    if Path(name).is_dir(): return f(name, local_files_only=True, **kwargs)
+    if Path(name).is_dir():
+        try: return f(name, local_files_only=True, **kwargs)
+        except OSError as e: raise ValueError(f"{name} is not a Hugging Face model folder that {f.__qualname__} can read "
+                                              f"(a model saved by transfer-course keeps one in its hf/ folder): {e}") from None
     try: return f(name, local_files_only=True, **kwargs)
     except OSError: pass
     # offline, transformers retries for about a minute before failing: check first, and say what to do
-    if not _hub_up(): raise OfflineError(offline_msg(f'the Hugging Face model {name!r}', socket.gaierror('huggingface.co unreachable')))
+    if not _hub_up():
+        if is_quick(): raise OfflineError(f"{name!r} is neither a local model folder nor in the Hugging Face cache, and the hub cannot "
+                                          "be reached from here: check the name or the path")
+        raise OfflineError(offline_msg(f'the Hugging Face model {name!r}', socket.gaierror('huggingface.co unreachable')))
     return f(name, **kwargs)
 
 # %% ../nbs/20_sentiment.ipynb #c052
@@ -240,7 +257,7 @@ def hf_dls(df:pd.DataFrame, # Labelled texts
 
 def _hf_dsets(tfm, ids, labels, splits, vocab=None):
     # items are (token ids, label) pairs: one list, so fastai's `test_dl` and interpretation can index them
-    return Datasets(list(zip(ids, labels)), [[ItemGetter(0), tfm], [ItemGetter(1), Categorize(vocab=vocab)]], splits=splits)
+    return Datasets(list(zip(ids, labels)), [[ItemGetter(0), tfm], [ItemGetter(1), Categorize(vocab=vocab, sort=vocab is None)]], splits=splits) # a saved vocab keeps its order
 
 def hf_tfm(dls)->HFTokenize:
     "The `HFTokenize` transform of `dls`"
@@ -333,8 +350,10 @@ def save_hf(learn:Learner, # A transformer learner from `hf_learner`
     # would tell whoever gets the model where, and under which user, it was trained)
     cfg = dict(task='text', kind='hf', vocab=list(map(str, learn.dls.vocab)), pool=m.pool, max_len=tfm.max_len, hf='hf',
                base=Path(base).name if Path(base).is_dir() else base)
-    path = save_safe(learn, path, cfg, overwrite)
-    m.body.config.save_pretrained(path/'hf'); tfm.tok.save_pretrained(path/'hf')
+    path = save_safe(learn, path, cfg, overwrite) # refuses if `path` holds a model (`hf/` included), unless `overwrite`
+    tmp = path/f'.hf.{os.getpid()}.part'; shutil.rmtree(tmp, ignore_errors=True)
+    m.body.config.save_pretrained(tmp); tfm.tok.save_pretrained(tmp)
+    shutil.rmtree(path/'hf', ignore_errors=True); tmp.rename(path/'hf') # no stale tokenizer files from an older model
     return path
 
 # %% ../nbs/20_sentiment.ipynb #c094

@@ -17,9 +17,9 @@ from .export import *
 from .fastdata import *
 
 # %% ../nbs/10_dog_breeds.ipynb #c010
-ARCH = 'convnext_tiny.fb_in22k' # online default: a modern timm model; fastbook's `resnet34` works too
-FULL = dict(arch=ARCH, size=224, presize=460, bs=64, epochs=4, lr=None, scratch_lr=1e-2, lr_find_its=100)
-QUICK = dict(arch=OFFLINE_ARCH, size=96, presize=128, bs=16, epochs=3, lr=2e-3, scratch_lr=1e-2, lr_find_its=30)
+ARCH = 'convnext_tiny.fb_in22k' # online default: a timm name (a string is always timm; fastbook passed torchvision's `resnet34` function)
+FULL = dict(arch=ARCH, size=224, presize=460, bs=64, epochs=4, lr=None, scratch_lrs=(1e-3,3e-3,1e-2), lr_find_its=100)
+QUICK = dict(arch=OFFLINE_ARCH, size=96, presize=128, bs=16, epochs=3, lr=2e-3, scratch_lrs=(1e-3,3e-3,1e-2), lr_find_its=30)
 
 def settings(quick:bool|None=None)->dict:
     "The lesson's settings for the current mode"
@@ -63,6 +63,10 @@ def image_learner(dls, # Image `DataLoaders`
                   **kwargs)->Learner:
     "`vision_learner` with the mode's architecture and weights, mixed precision where supported, and an export config"
     arch = ifnone(arch, settings(quick)['arch'])
+    if isinstance(arch, str) and not timm.is_model(arch):
+        raise ValueError(f"Unknown architecture {arch!r}: give a timm model name, e.g. 'resnet34' (timm.list_models('*resnet*') lists them)")
+    if pretrained and is_quick(quick) and arch!=OFFLINE_ARCH:
+        print(f"Note: quick mode has offline ImageNet weights for {OFFLINE_ARCH} only; {_arch_name(arch)} downloads its weights")
     if keep_bn: kwargs['cbs'] = L(kwargs.get('cbs')) + [KeepBNStats()]
     if pretrained and is_quick(quick) and arch==OFFLINE_ARCH: kwargs = {**offline_weights(arch), **kwargs}
     learn = vision_learner(dls, arch, pretrained=pretrained, metrics=metrics, **kwargs)
