@@ -142,11 +142,12 @@ def test_folder_labels_are_the_class_folders_under_the_root(tmp_path):
     for c in ('cats', 'dogs'):
         for sub in ('indoor', 'outdoor'):
             for i in range(3): jpg(d / c / sub / f'{i}.jpg')
-    jpg(d / 'loose.jpg')
+    jpg(d / 'loose.jpg'); (d / 'birds').mkdir(); (d / 'birds' / 'notes.txt').write_text('no photos yet')
     with pytest.warns(UserWarning) as w: files, labels = label_images(scan_images(d))
     msgs = ' '.join(str(x.message) for x in w)
     assert sorted(set(labels)) == ['cats', 'dogs'] and len(files) == 12
     assert 'in no class folder' in msgs and 'loose.jpg' in msgs and "label='parent'" in msgs
+    assert 'no usable image are left out: birds' in msgs
     assert sorted(set(label_images(scan_images(d), 'parent')[1])) == ['indoor', 'outdoor', 'pets'] # fastai's rule, on request
 
 def test_train_valid_split_folders_are_refused_with_a_hint(tmp_path):
@@ -182,11 +183,13 @@ def test_photos_are_turned_upright_everywhere(tmp_path):
     f = tmp_path / 'phone.jpg'; im.save(f, exif=ex)
     up = ImageOps.exif_transpose(Image.open(f))
     assert PILImage.create(f).size == (60, 30) # fastai's own: sideways
-    assert UprightImage.create(f).size == up.size == (30, 60)
-    assert np.array_equal(np.array(UprightImage.create(f.read_bytes())), np.array(up.convert('RGB')))
+    assert upright_image(f).size == up.size == (30, 60) and type(upright_image(f)) is PILImage
+    assert np.array_equal(np.array(upright_image(f.read_bytes())), np.array(up.convert('RGB')))
     want = load_square(up, 24)
     assert torch.equal(load_square(f, 24), want) and not torch.equal(load_square(Image.open(f), 24), want)
     out = torch.zeros(1, 3, 24, 24, dtype=torch.uint8); _load_cuda([f], 24, out, 'cpu') # torchvision's decoder, as nvJPEG runs it
     assert (out[0].int() - want.int()).abs().max() <= 8
     dls = image_dls([f, f], ['a', 'b'], [1], size=24, bs=1, num_workers=0, device='cpu', aug=False)
     assert dls.train_ds[0][0].size == (30, 60) # the DataBlock's items are upright too
+    assert dls.test_dl([PILImage.create(f)]).one_batch()[0].shape == (1, 3, 24, 24) # any PILImage is still an input
+    assert dls.one_batch()[0].shape == (1, 3, 24, 24) # and without augmentation, batches come at `size`

@@ -243,7 +243,7 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
     learn = load_safe(model)
     res, bad = [], []
     from PIL import Image
-    from transfer_course.data import DEEP_MODES, UprightImage
+    from transfer_course.data import DEEP_MODES, upright_image
     for chunk in chunked(inputs, bs): # each image decoded once; results printed as each batch is done
         xs, ok = [], []
         for x in chunk:
@@ -251,7 +251,7 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
                 try:
                     with Image.open(x) as im:
                         if im.mode in DEEP_MODES: raise ValueError(f"{im.mode} pixels (16-bit or floating point) are not supported; save it as 8-bit")
-                    x_in = UprightImage.create(x); x_in.load()
+                    x_in = upright_image(x)
                 except Exception as e: # report it and go on with the others
                     bad.append(x); print(f"{x} is not a readable image ({type(e).__name__}: {e})", file=sys.stderr); continue
             elif not x.strip(): bad.append(x); print(f"input {inputs.index(x)+1} is an empty text", file=sys.stderr); continue

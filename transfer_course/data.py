@@ -7,7 +7,7 @@ Docs: https://transfer-course.github.io/transfer_course/data.html.md"""
 # %% auto #0
 __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'DEEP_MODES', 'SPLIT_NAMES', 'pets_label', 'is_dog', 'pets_path',
            'draw_pet', 'save_atomic', 'make_pets_standin', 'ImageScan', 'walk_files', 'scan_images', 'label_images',
-           'split_by_class', 'UprightImage', 'image_block', 'image_dls', 'folder_dls', 'faces_folder', 'digits_folder']
+           'split_by_class', 'upright_image', 'image_block', 'image_dls', 'folder_dls', 'faces_folder', 'digits_folder']
 
 # %% ../nbs/01_data.ipynb #c002
 import io, os, re, random, warnings
@@ -220,7 +220,8 @@ def label_images(scan:ImageScan, # From `scan_images`
     labels = [rule(f) for f in files]
     if label=='folder': _check_folders(scan.path, files, labels)
     bad = [f for f,l in zip(files, labels) if l is None]
-    if len(bad)==len(files): raise ValueError(f"label regex {label!r} matches none of the {len(files)} file names "
+    rx = "the Pets rule (breed_number.jpg)" if label=='pets' else f"label regex {label!r}"
+    if len(bad)==len(files): raise ValueError(f"{rx} matches none of the {len(files)} file names "
                                               f"in {scan.path} (e.g. {', '.join(f.name for f in files[:3])})")
     if bad and label!='folder': warnings.warn(f"label regex {label!r} does not match {len(bad)} of {len(files)} files; they are left out "
                           f"(e.g. {', '.join(f.name for f in bad[:3])})")
@@ -240,6 +241,8 @@ def _check_folders(path, files, labels):
         tr = next((t for t in top if t.lower() in ('train','training')), top[0])
         raise ValueError(f"{path} is split into {', '.join(top)} folders, which would be the classes. Point it at the folder "
                          f"whose sub-folders are the classes, e.g. {Path(path)/tr}")
+    empty = sorted(d.name for d in Path(path).iterdir() if d.is_dir() and not d.name.startswith('.') and d.name not in top)
+    if empty: warnings.warn(f"class folders with no usable image are left out: {', '.join(empty[:10])}")
     loose = [f for f,l in zip(files, labels) if l is None]
     if loose: warnings.warn(f"{len(loose)} images sit directly in {path}, in no class folder; they are left out (e.g. {loose[0].name})")
     deep = [f for f,l in zip(files, labels) if l is not None and len(f.relative_to(path).parts)>2]
@@ -269,13 +272,11 @@ def split_by_class(labels:list, # One label per item
     return sorted(valid)
 
 # %% ../nbs/01_data.ipynb #c032
-class UprightImage(PILImage):
-    "A `PILImage` turned the way its EXIF orientation tag says, as photo viewers show it (fastai's `PILImage` ignores the tag)"
-    @classmethod
-    def create(cls, fn, **kwargs):
-        if not isinstance(fn, (str, Path, bytes)): return super().create(fn, **kwargs)
-        with Image.open(io.BytesIO(fn) if isinstance(fn, bytes) else fn) as im:
-            return cls(ImageOps.exif_transpose(im).convert(kwargs.get('mode', cls._open_args['mode'])))
+def upright_image(fn # An image file, its bytes, or anything `PILImage.create` takes
+                 )->PILImage:
+    "`PILImage.create`, turned the way a photo's EXIF orientation tag says, as photo viewers show it (fastai ignores the tag)"
+    if not isinstance(fn, (str, Path, bytes)): return PILImage.create(fn)
+    with Image.open(io.BytesIO(fn) if isinstance(fn, bytes) else fn) as im: return PILImage(ImageOps.exif_transpose(im).convert('RGB'))
 
 def image_block(get_y, # Function from file (or image) to label
                 valid_idx:list, # Indices of the validation items
@@ -285,9 +286,10 @@ def image_block(get_y, # Function from file (or image) to label
                 vocab:list|None=None # The classes, kept in this order (a saved model's); default: the labels found, sorted
                )->DataBlock:
     "The course's image `DataBlock`: presize items on the CPU, augment batches on the GPU"
-    tfms = aug_transforms(size=size, min_scale=0.75) if aug else [Resize(size)]
-    return DataBlock(blocks=(ImageBlock(UprightImage), CategoryBlock(vocab=vocab, sort=vocab is None)), get_y=get_y, splitter=IndexSplitter(valid_idx),
-                     item_tfms=Resize(presize or 2*size), batch_tfms=tfms)
+    # without augmentation there is nothing to presize for: `Resize` works on items only, so it resizes to `size` itself
+    item, batch = (Resize(presize or 2*size), aug_transforms(size=size, min_scale=0.75)) if aug else (Resize(size), None)
+    return DataBlock(blocks=(TransformBlock(upright_image, batch_tfms=IntToFloatTensor), CategoryBlock(vocab=vocab, sort=vocab is None)),
+                     get_y=get_y, splitter=IndexSplitter(valid_idx), item_tfms=item, batch_tfms=batch)
 
 @delegates(image_block, but=['get_y','valid_idx'])
 def image_dls(files:list, labels:list, valid_idx:list, # From `label_images` and `split_by_class`

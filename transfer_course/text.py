@@ -108,7 +108,8 @@ def _check_text_col(t:pd.Series, col:str):
 
 # %% ../nbs/20_sentiment.ipynb #c027
 def check_texts(df:pd.DataFrame, # Labelled texts
-                text_col:str='text', label_col:str='label',
+                text_col:str='text', # The column of texts
+                label_col:str='label', # The column of labels
                 valid_col:str|None=None, # Boolean column marking validation rows, if any
                 vocab=None, # The labels a trained model knows; others are errors
                 where:str='the DataFrame' # What `df` is, for the messages (e.g. a file name)
@@ -139,7 +140,8 @@ def check_texts(df:pd.DataFrame, # Labelled texts
 
 # %% ../nbs/20_sentiment.ipynb #c031
 def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
-               text_col:str='text', label_col:str='label',
+               text_col:str='text', # The column of texts
+               label_col:str='label', # The column of labels (read as text: '01' stays '01')
                encoding:str='utf-8', # The file's encoding: e.g. 'latin-1' or 'cp1252' for files saved by old Windows programs
                valid_pct:float|None=None, # Hold out this share of each class for validation, in a column `is_valid`
                **kwargs # Passed to `pd.read_csv`
@@ -237,7 +239,9 @@ class HFTokenize(Transform):
 @delegates(Datasets.dataloaders)
 def hf_dls(df:pd.DataFrame, # Labelled texts
            name_or_path, # A Hugging Face model name or folder: its tokenizer is used
-           text_col:str='text', label_col:str='label', valid_col:str='is_valid',
+           text_col:str='text', # The column of texts
+           label_col:str='label', # The column of labels
+           valid_col:str='is_valid', # The boolean column marking validation rows
            bs:int=16, # Batch size
            max_len:int|None=None, # Cut texts to this many tokens (default: the most the model reads)
            seed:int|None=None, # Seed fastai's random generators first (shuffling, and the model you create next)
@@ -325,7 +329,9 @@ def fit_text(learn:Learner, # From `hf_learner`
 
 # %% ../nbs/20_sentiment.ipynb #c085
 def tfidf_baseline(df:pd.DataFrame, # Labelled texts with a boolean validation column
-                   text_col:str='text', label_col:str='label', valid_col:str='is_valid',
+                   text_col:str='text', # The column of texts
+                   label_col:str='label', # The column of labels
+                   valid_col:str='is_valid', # The boolean column marking validation rows
                    C:float=10. # Inverse regularisation strength of the logistic regression
                   )->dict:
     "Accuracy on the validation rows and training seconds of TF-IDF (words and word pairs) + logistic regression"
