@@ -174,3 +174,18 @@ def test_fast_learner_reads_no_loss_per_batch(pets, monkeypatch):
         assert np.isfinite(learn.recorder.values[-1][0])
     assert reads[False] >= 2*len(dls.train), reads # the check can see fastai's per-batch copies
     assert reads[True] == 0, reads
+
+@pytest.mark.parametrize('o', range(1, 9))
+def test_gpu_decoded_photos_are_turned_as_pil_turns_them(o):
+    "nvJPEG ignores the EXIF orientation tag; `upright` turns its output as PIL's `exif_transpose` does, for all 8 tags"
+    import io
+    from PIL import ImageOps
+    from torchvision.io import decode_jpeg, ImageReadMode
+    from transfer_course.fastdata import exif_orientation, upright
+    im = Image.fromarray(np.random.default_rng(0).integers(0, 255, (30, 50, 3), dtype=np.uint8)) # not square, no symmetry
+    ex = Image.Exif(); ex[0x0112] = o
+    b = io.BytesIO(); im.save(b, 'JPEG', exif=ex, quality=95); raw = b.getvalue()
+    assert exif_orientation(raw) == o
+    want = torch.from_numpy(np.array(ImageOps.exif_transpose(Image.open(io.BytesIO(raw))).convert('RGB'))).permute(2, 0, 1)
+    got = upright(decode_jpeg(torch.frombuffer(bytearray(raw), dtype=torch.uint8), mode=ImageReadMode.RGB), o)
+    assert got.shape == want.shape and (got.int() - want.int()).abs().float().mean() < 2
