@@ -57,9 +57,9 @@ class BodyMove(Callback):
 def even_bs(n:int, # Training items
             bs:int # The largest batch size wanted
            )->int:
-    "The batch size from `bs//2` to `bs` that leaves the fewest of `n` items out of an epoch (the largest such); `n` if `n<=bs`"
+    "The batch size from `bs//2` to `bs` (never 1 when `bs>1`: BatchNorm) that leaves the fewest of `n` items out of an epoch; `n` if `n<=bs`"
     if n<=bs: return n
-    return max(range(max(1, bs//2), bs+1), key=lambda b: (-(n%b), b))
+    return max(range(max(min(2, bs), bs//2), bs+1), key=lambda b: (-(n%b), b))
 
 class ImageTask:
     "Pretrained vs scratch on an image folder: a fixed validation set, and `n` training images per class drawn from the rest"
