@@ -2,6 +2,7 @@
 import json, pytest, torch
 from PIL import Image
 from torchvision.models import resnet18
+from fastai.vision.all import PILImage
 from transfer_course.data import folder_dls
 from transfer_course.vision import image_learner
 from transfer_course.export import save_safe, load_safe
@@ -23,6 +24,8 @@ def test_reload_rebuilds_the_architecture_trained(dls, tmp_path, arch):
     assert json.loads((tmp_path/'m'/'config.json').read_text())['timm'] == isinstance(arch, str)
     back = load_safe(tmp_path/'m')
     assert type(back.model[0]) is type(learn.model[0])
+    f = dls.valid_ds.items[0]
+    assert back.predict(f)[0] == learn.predict(f)[0] and back.predict(str(f))[0] == learn.predict(PILImage.create(f))[0] # paths too
     x = dls.one_batch()[0]
     learn.model.eval(); back.model.eval()
     with torch.no_grad(): assert torch.allclose(learn.model(x), back.model(x), atol=1e-5)

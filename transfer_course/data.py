@@ -272,8 +272,8 @@ def split_by_class(labels:list, # One label per item
     return sorted(valid)
 
 # %% ../nbs/01_data.ipynb #c032
-def upright_image(fn # An image file, its bytes, or anything `PILImage.create` takes
-                 )->PILImage:
+def upright_image(fn:Path|str|bytes|Tensor|np.ndarray|Image.Image # An image file, its bytes, or anything `PILImage.create` takes
+                 )->PILImage: # (the annotation tells fastai's `test_dl` and `predict` which inputs this step takes)
     "`PILImage.create`, turned the way a photo's EXIF orientation tag says, as photo viewers show it (fastai ignores the tag)"
     if not isinstance(fn, (str, Path, bytes)): return PILImage.create(fn)
     with Image.open(io.BytesIO(fn) if isinstance(fn, bytes) else fn) as im: return PILImage(ImageOps.exif_transpose(im).convert('RGB'))
