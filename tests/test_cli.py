@@ -197,6 +197,16 @@ def test_train_text_on_a_users_csv_then_predict_strings(tmp_path, run_cli):
         assert r.returncode == 2 and msg in r.stderr and 'epoch' not in r.stdout
     assert (tmp_path / 'u' / 'hf' / 'tokenizer.json').read_text() == 'mine'
 
+def _online(host='s3.amazonaws.com'):
+    import socket
+    try: socket.create_connection((host, 443), timeout=2).close(); return True
+    except OSError: return False
+
+@pytest.mark.skipif(_online() or (Path.home() / '.fastai' / 'data' / 'oxford-iiit-pet').exists(), reason='online, or Pets cached: it would train')
+def test_full_mode_offline_under_the_quick_variable_says_to_drop_full(tmp_path, run_cli):
+    r = run_cli('train', 'vision', '--full', '--out', tmp_path / 'm', env={'TRANSFER_COURSE_QUICK': '1'})
+    assert r.returncode == 2 and 'leave it out for quick mode' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
 def test_a_users_files_are_left_alone_even_with_force(tmp_path, run_cli):
     "A config.json or report.md that this tool did not write is never replaced, whatever the options"
     (tmp_path / 'proj').mkdir(); (tmp_path / 'proj' / 'config.json').write_text('{"my": "settings"}')

@@ -131,6 +131,9 @@ def test_read_texts_keeps_labels_as_written_and_explains_bad_files(tmp_path):
     assert read_texts(tmp_path/'s.csv', sep=';').label.tolist() == ['pos', 'neg'] # `pd.read_csv` options pass through
     (tmp_path/'e.csv').write_text('')
     with pytest.raises(ValueError, match='could not be read'): read_texts(tmp_path/'e.csv')
+    (tmp_path/'w.csv').write_text('text,label\ngood,positive\nbad,negative\nfine,Positive \nawful,negative\n')
+    with pytest.warns(UserWarning, match="differ only in case or spaces are separate classes: 'positive', 'Positive '"):
+        read_texts(tmp_path/'w.csv')
 
 # --- the transformer inside fastai
 

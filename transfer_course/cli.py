@@ -296,4 +296,7 @@ def main(argv:list|None=None # Arguments after the program name; `None` reads `s
     f,pos = COMMANDS[cmd]
     args = vars(anno_parser(f, prog=f'transfer-course {cmd}', pos=pos).parse_intermixed_args(rest)) # options before or after the inputs
     try: _call(f, args) # nothing returned: the console script would print it as an error and exit 1
-    except USER_ERRORS as e: _fail(e)
+    except USER_ERRORS as e:
+        if isinstance(e, OfflineError) and args.get('full') and is_quick(): # the advice to set the variable is not enough here
+            e = OfflineError(f"{e} (You passed --full, which overrides {QUICK_VAR}=1: leave it out for quick mode.)")
+        _fail(e)

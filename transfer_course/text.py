@@ -129,6 +129,11 @@ def check_texts(df:pd.DataFrame, # Labelled texts
         unk = ~y.isin(list(vocab))
         if unk.any(): raise ValueError(f"Unknown labels {sorted(set(y[unk].astype(str)))} in column {label_col!r} (rows {_rows(unk)}): "
                                        f"this model knows only {list(map(str, vocab))}")
+    twins = {}
+    for l in map(str, y.unique()): twins.setdefault(' '.join(l.split()).lower(), []).append(l)
+    twins = [v for v in twins.values() if len(v)>1]
+    if twins: warnings.warn(f"Labels that differ only in case or spaces are separate classes: {', '.join(map(repr, twins[0]))}"
+                            f"{f' (and {len(twins)-1} more such groups)' if len(twins)>1 else ''}; fix the labels if they mean one class")
     tr = y[~df[valid_col].astype(bool)] if valid_col else y
     if tr.nunique()<2: raise ValueError(f"Column {label_col!r} has only one class ({', '.join(map(repr, tr.unique()[:1]))}) in the "
                                        "training rows: a classifier needs examples of at least two classes")
@@ -200,7 +205,7 @@ def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained
     # offline, transformers retries for about a minute before failing: check first, and say what to do
     if not _hub_up():
         if is_quick(): raise OfflineError(f"{name!r} is neither a local model folder nor in the Hugging Face cache, and the hub cannot "
-                                          "be reached from here: check the name or the path")
+                                          "be reached from here: check the name or the path (offline, quick mode's model is `minilm_dir()`)")
         raise OfflineError(offline_msg(f'the Hugging Face model {name!r}', socket.gaierror('huggingface.co unreachable')))
     return f(name, **kwargs)
 
