@@ -33,3 +33,13 @@ def test_text_transfer_clears_the_margin_and_the_checks_have_power(monkeypatch):
     assert pre['body_move'] > 0 and pre['accuracy'] - scr['accuracy'] > 0.1
     monkeypatch.setattr(Learner, 'unfreeze', lambda self: None)
     assert tt.run(32, 0, True)['body_move'] == 0
+
+def test_resume_knows_the_data():
+    "Two CSVs with the same number of rows are different experiments: `resume` must not mix their runs"
+    import pandas as pd
+    from transfer_course.models import minilm_dir
+    a = pd.DataFrame(dict(text=['good', 'bad', 'fine', 'awful'], label=['pos', 'neg', 'pos', 'neg'], is_valid=[False, False, True, True]))
+    cfg = lambda df: TextTask(df, minilm_dir()).cfg()
+    assert cfg(a) == cfg(a.copy())
+    assert cfg(a) != cfg(a.assign(text=['great', 'sad', 'ok', 'bad'])) # other texts
+    assert cfg(a) != cfg(a.assign(is_valid=[True, False, False, True])) # another split
