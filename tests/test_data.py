@@ -171,6 +171,7 @@ def test_deep_pixel_images_are_left_out_not_whitened(tmp_path):
     s = scan_images(d)
     assert sorted(f.name for f, _ in s.broken) == ['deep.png', 'float.tif'] and len(s.images) == 4
     assert all('8-bit' in why for _, why in s.broken)
+    with pytest.raises(ValueError, match='8-bit'): upright_image(d / 'a' / 'deep.png') # `predict` and the fast path's cache too
 
 def test_photos_are_turned_upright_everywhere(tmp_path):
     "A photo stored sideways with an EXIF orientation tag loads as viewers show it: standard pipeline, fast path, nvJPEG's stand-in"

@@ -276,7 +276,9 @@ def upright_image(fn:Path|str|bytes|Tensor|np.ndarray|Image.Image # An image fil
                  )->PILImage: # (the annotation tells fastai's `test_dl` and `predict` which inputs this step takes)
     "`PILImage.create`, turned the way a photo's EXIF orientation tag says, as photo viewers show it (fastai ignores the tag)"
     if not isinstance(fn, (str, Path, bytes)): return PILImage.create(fn)
-    with Image.open(io.BytesIO(fn) if isinstance(fn, bytes) else fn) as im: return PILImage(ImageOps.exif_transpose(im).convert('RGB'))
+    with Image.open(io.BytesIO(fn) if isinstance(fn, bytes) else fn) as im:
+        if im.mode in DEEP_MODES: raise ValueError(f"{im.mode} pixels (16-bit or floating point) are not supported: save it as an 8-bit image")
+        return PILImage(ImageOps.exif_transpose(im).convert('RGB'))
 
 def image_block(get_y, # Function from file (or image) to label
                 valid_idx:list, # Indices of the validation items

@@ -21,8 +21,9 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import torch, torch.nn.functional as F
 from torch import Tensor
-from PIL import Image, ImageOps
+from PIL import Image
 from .core import *
+from .data import upright_image
 
 # %% ../nbs/04_fastdata.ipynb #c007
 def square(img:Tensor, # uint8 image (3,h,w), on any device
@@ -40,8 +41,8 @@ def load_square(src, # Image file path, PIL image or encoded bytes
                 size:int # Side of the result
                )->Tensor:
     "Decode `src` on the CPU into a `size`×`size` uint8 tensor (3,size,size): its centre square, resized"
-    im = src if isinstance(src, Image.Image) else ImageOps.exif_transpose(Image.open(io.BytesIO(src) if isinstance(src, bytes) else src))
-    return square(torch.from_numpy(np.array(im.convert('RGB'))).permute(2,0,1), size)
+    im = src.convert('RGB') if isinstance(src, Image.Image) else upright_image(src) # a file: turned as its EXIF tag says
+    return square(torch.from_numpy(np.array(im)).permute(2,0,1), size)
 
 # %% ../nbs/04_fastdata.ipynb #c010
 def _pool(n_workers=None): return ThreadPoolExecutor(n_workers or min(16, os.cpu_count() or 1))

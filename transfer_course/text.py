@@ -6,8 +6,8 @@ Docs: https://transfer-course.github.io/transfer_course/sentiment.html.md"""
 
 # %% auto #0
 __all__ = ['TWEETS_CSV', 'N_TRAIN', 'N_VALID', 'HF_NAME', 'EPOCHS', 'LR', 'SCRATCH_LR', 'tweet_key', 'tweets', 'subset', 'imdb',
-           'check_texts', 'read_texts', 'ValidLast', 'final_metric', 'hf_load', 'HFTokenize', 'hf_dls', 'hf_tfm',
-           'HFClassifier', 'hf_splitter', 'hf_learner', 'fit_text', 'tfidf_baseline', 'save_hf', 'load_hf']
+           'check_texts', 'csv_sep', 'read_texts', 'ValidLast', 'final_metric', 'hf_load', 'HFTokenize', 'hf_dls',
+           'hf_tfm', 'HFClassifier', 'hf_splitter', 'hf_learner', 'fit_text', 'tfidf_baseline', 'save_hf', 'load_hf']
 
 # %% ../nbs/20_sentiment.ipynb #c002
 import re, os, time, shutil, codecs, socket, warnings
@@ -144,6 +144,10 @@ def check_texts(df:pd.DataFrame, # Labelled texts
     return df
 
 # %% ../nbs/20_sentiment.ipynb #c031
+def csv_sep(path)->str:
+    "The separator a file's name implies: a tab for .tsv/.tab (also compressed, e.g. .tsv.gz), else a comma"
+    return '\t' if any(s.lower() in ('.tsv','.tab') for s in Path(path).suffixes) else ','
+
 def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
                text_col:str='text', # The column of texts
                label_col:str='label', # The column of labels (read as text: '01' stays '01')
@@ -156,7 +160,7 @@ def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
     if path.is_dir(): raise ValueError(f"{path} is a folder: give one CSV/TSV file with a text column and a label column")
     try: codecs.lookup(encoding)
     except LookupError: raise ValueError(f"Unknown encoding {encoding!r}: use a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16") from None
-    kwargs = {'sep': '\t' if any(s.lower() in ('.tsv','.tab') for s in path.suffixes) else ',', **kwargs,
+    kwargs = {'sep': csv_sep(path), **kwargs,
               'dtype': {text_col:str, label_col:str, **kwargs.get('dtype', {})}} # labels stay text: '01' is not '1'
     try: df = pd.read_csv(path, encoding=encoding, keep_default_na=False, na_values=[''], **kwargs)
     except UnicodeDecodeError as e:
