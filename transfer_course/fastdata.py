@@ -6,7 +6,7 @@ Docs: https://transfer-course.github.io/transfer_course/fastdata.html.md"""
 
 # %% auto #0
 __all__ = ['FAST_NOTE', 'square', 'load_square', 'exif_orientation', 'upright', 'ImageCache', 'CachedImage', 'FastAug',
-           'prefetched', 'CachedDL', 'fast_dls', 'PlainTensors', 'fast_adam', 'DeviceSmoothLoss', 'AsyncLoss',
+           'prefetched', 'CachedDL', 'fast_dls', 'opt_kw', 'PlainTensors', 'fast_adam', 'DeviceSmoothLoss', 'AsyncLoss',
            'fast_infer_dls', 'fast_ok', 'join_processes', 'LogTable']
 
 # %% ../nbs/04_fastdata.ipynb #c002
@@ -331,7 +331,9 @@ def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their label
 
 # %% ../nbs/04_fastdata.ipynb #c037
 def _plain(o): return o.as_subclass(Tensor) if isinstance(o, Tensor) else o
-def _opt_kw(d): return dict(fused=True) if d.type=='cuda' else dict(foreach=True)
+def opt_kw(device:torch.device)->dict:
+    "The fastest of PyTorch's Adam kernels `device` has, as `torch.optim` arguments: fused on CUDA, `foreach` elsewhere"
+    return dict(fused=True) if device.type=='cuda' else dict(foreach=True)
 
 class PlainTensors(Callback):
     "Give the model plain tensors: fastai's tensor subclasses cost Python time on every operation of the forward pass"
@@ -341,7 +343,7 @@ def fast_adam(device=None # Default `default_device()`
              ):
     "An `opt_func` doing fastai's Adam (decoupled weight decay 0.01, betas 0.9/0.99, eps 1e-5) with PyTorch's fused `AdamW`"
     d = torch.device(ifnone(device, default_device()))
-    return partial(OptimWrapper, opt=partial(torch.optim.AdamW, betas=(0.9,0.99), eps=1e-5, weight_decay=0.01, **_opt_kw(d)))
+    return partial(OptimWrapper, opt=partial(torch.optim.AdamW, betas=(0.9,0.99), eps=1e-5, weight_decay=0.01, **opt_kw(d)))
 
 # %% ../nbs/04_fastdata.ipynb #c039
 class DeviceSmoothLoss(AvgSmoothLoss):
@@ -422,13 +424,16 @@ FAST_NOTE = ("The fast data path (`fast_dls`) is built for CUDA GPUs, which fast
              "This is {d}: the lessons use fastai's standard pipeline (`image_dls`) here, the one they teach. `fast_dls` "
              "works here too, and helps where decoding competes with the model for the cores; `data_speed` and `fit_speed` measure it.")
 
+_noted = set() # device types whose note this process has printed
+
 def fast_ok(device=None, # Default `default_device()`
-            verbose:bool=True # Say why not, when not
+            verbose:bool=True # Say why not, when not (once per process and kind of device)
            )->bool:
     "Should a lesson use `fast_dls` here? Yes on a CUDA GPU; on a CPU or MPS, say why the standard pipeline is used"
     d = torch.device(ifnone(device, default_device()))
     if d.type=='cuda': return True
-    if verbose: print(FAST_NOTE.format(d='a CPU' if d.type=='cpu' else f'a {d.type.upper()} device'))
+    if verbose and d.type not in _noted:
+        _noted.add(d.type); print(FAST_NOTE.format(d='a CPU' if d.type=='cpu' else f'a {d.type.upper()} device'))
     return False
 
 # %% ../nbs/04_fastdata.ipynb #c057

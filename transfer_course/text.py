@@ -19,8 +19,8 @@ from transformers import AutoTokenizer, AutoModel, AutoConfig
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from .core import *
-from .models import pkg_dir, minilm_dir
-from .data import split_by_class
+from .models import pkg_dir, minilm_dir, model_name
+from .data import split_by_class, warn_twins
 from .export import save_safe, load_weights, LOADERS
 
 # %% ../nbs/20_sentiment.ipynb #c010
@@ -129,11 +129,7 @@ def check_texts(df:pd.DataFrame, # Labelled texts
         unk = ~y.isin(list(vocab))
         if unk.any(): raise ValueError(f"Unknown labels {sorted(set(y[unk].astype(str)))} in column {label_col!r} (rows {_rows(unk)}): "
                                        f"this model knows only {list(map(str, vocab))}")
-    twins = {}
-    for l in map(str, y.unique()): twins.setdefault(' '.join(l.split()).lower(), []).append(l)
-    twins = [v for v in twins.values() if len(v)>1]
-    if twins: warnings.warn(f"Labels that differ only in case or spaces are separate classes: {', '.join(map(repr, twins[0]))}"
-                            f"{f' (and {len(twins)-1} more such groups)' if len(twins)>1 else ''}; fix the labels if they mean one class")
+    warn_twins(y.unique())
     tr = y[~df[valid_col].astype(bool)] if valid_col else y
     if tr.nunique()<2: raise ValueError(f"Column {label_col!r} has only one class ({', '.join(map(repr, tr.unique()[:1]))}) in the "
                                        "training rows: a classifier needs examples of at least two classes")
@@ -147,6 +143,14 @@ def check_texts(df:pd.DataFrame, # Labelled texts
 def csv_sep(path)->str:
     "The separator a file's name implies: a tab for .tsv/.tab (also compressed, e.g. .tsv.gz), else a comma"
     return '\t' if any(s.lower() in ('.tsv','.tab') for s in Path(path).suffixes) else ','
+
+def _no_twin_cols(path, cols, encoding, kwargs):
+    "Refuse a header that names one of `cols` twice: pandas would read the first silently (and rename the other 'name.1')"
+    if 'names' in kwargs or kwargs.get('header', 'infer') not in ('infer', 0): return
+    try: head = pd.read_csv(path, encoding=encoding, **{**kwargs, 'header':None, 'nrows':1, 'dtype':str}).iloc[0].tolist()
+    except Exception: return # options this check cannot follow: pandas has read the file, so leave it to that
+    dup = [c for c in cols if head.count(c)>1]
+    if dup: raise ValueError(f"{path} has {head.count(dup[0])} columns named {dup[0]!r}: rename all but one, so that it is clear which to use")
 
 def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
                text_col:str='text', # The column of texts
@@ -168,6 +172,7 @@ def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
         raise ValueError(f"{path} is not {encoding} text: byte 0x{e.object[e.start]:02x} at position {e.start} cannot be decoded. "
                          f"If you know its encoding, pass it: `encoding='{guess}'` in Python, `--encoding {guess}` on the command line. The file was not changed.") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e: raise ValueError(f"{path} could not be read as a CSV/TSV file: {e}") from None
+    _no_twin_cols(path, [text_col, label_col], encoding, kwargs)
     df = check_texts(df, text_col, label_col, where=str(path))
     if valid_pct is None: return df
     v = set(split_by_class(list(df[label_col]), valid_pct))
@@ -192,10 +197,6 @@ def final_metric(learn:Learner, name:str='accuracy')->float:
 # %% ../nbs/20_sentiment.ipynb #c048
 HF_NAME = 'distilbert-base-uncased' # the full-mode default transformer
 
-def _hub_up(timeout=5.):
-    try: socket.create_connection(('huggingface.co', 443), timeout=timeout).close(); return True
-    except OSError: return False
-
 def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained`
             name, # A Hugging Face model name or a local model folder
             **kwargs)->object:
@@ -207,7 +208,7 @@ def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained
     try: return f(name, local_files_only=True, **kwargs)
     except OSError: pass
     # offline, transformers retries for about a minute before failing: check first, and say what to do
-    if not _hub_up():
+    if not hub_up():
         if is_quick(): raise OfflineError(f"{name!r} is neither a local model folder nor in the Hugging Face cache, and the hub cannot "
                                           "be reached from here: check the name or the path (offline, quick mode's model is `minilm_dir()`)")
         raise OfflineError(offline_msg(f'the Hugging Face model {name!r}', socket.gaierror('huggingface.co unreachable')))
@@ -360,7 +361,7 @@ def save_hf(learn:Learner, # A transformer learner from `hf_learner`
            )->Path:
     "Save transformer `learn` with no pickle: weights and config with `save_safe`, the HF config and tokenizer in `path/'hf'`"
     tfm,m = hf_tfm(learn.dls),learn.model
-    base = str(tfm.name_or_path)
+    base = model_name(tfm.name_or_path)
     # `base`, for the record (loading does not need it): the hub name, or a local folder's name, not its path (which
     # would tell whoever gets the model where, and under which user, it was trained)
     cfg = dict(task='text', kind='hf', vocab=list(map(str, learn.dls.vocab)), pool=m.pool, max_len=tfm.max_len, hf='hf',

