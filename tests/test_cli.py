@@ -42,9 +42,10 @@ def test_unknown_command_is_one_line_error(run_cli):
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("transfer-course: error: unknown command 'fly'; choose one of: info")
 
-def test_bad_mode_variable_is_explained(run_cli):
-    r = run_cli('info', env={'TRANSFER_COURSE_QUICK': 'maybe'})
-    assert r.returncode == 2 and 'set it to 1' in r.stderr
+def test_the_commands_mode_is_their_full_flag_not_the_variable(run_cli):
+    "The CLI runs quick mode unless given --full; the library's `is_quick()` agrees inside a command, whatever the variable says"
+    r = run_cli('info', env={'TRANSFER_COURSE_QUICK': 'maybe', 'CUDA_VISIBLE_DEVICES': ''})
+    assert r.returncode == 0 and '[mode: quick]' in r.stdout
 
 # ---- compare, train, predict (quick mode, tiny settings) ----
 import json, shutil, sys
@@ -215,7 +216,13 @@ def _online(host='s3.amazonaws.com'):
 @pytest.mark.skipif(_online() or (Path.home() / '.fastai' / 'data' / 'oxford-iiit-pet').exists(), reason='online, or Pets cached: it would train')
 def test_full_mode_offline_under_the_quick_variable_says_to_drop_full(tmp_path, run_cli):
     r = run_cli('train', 'vision', '--full', '--out', tmp_path / 'm', env={'TRANSFER_COURSE_QUICK': '1'})
-    assert r.returncode == 2 and 'leave it out for quick mode' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert r.returncode == 2 and 'Leave out --full to run offline' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    assert 'TRANSFER_COURSE_QUICK' not in r.stderr  # the variable does not change the CLI's mode: --full does
+
+@pytest.mark.skipif(_online('huggingface.co'), reason='online: the hub would answer')
+def test_unknown_hub_model_offline_gets_quick_modes_advice(tmp_path, run_cli):
+    r = run_cli('train', 'text', '--arch', 'no-such/model', '--out', tmp_path / 'm', env={'TRANSFER_COURSE_QUICK': '0'})
+    assert r.returncode == 2 and 'leave the model out' in r.stderr and 'TRANSFER_COURSE_QUICK' not in r.stderr
 
 def test_a_users_files_are_left_alone_even_with_force(tmp_path, run_cli):
     "A config.json or report.md that this tool did not write is never replaced, whatever the options"

@@ -18,6 +18,7 @@ from typing import Annotated
 from importlib.metadata import version, PackageNotFoundError
 from fastcore.script import anno_parser
 from fastcore.basics import ifnone, chunked
+from fastcore.xtras import modified_env
 from .core import * # light: PyTorch and fastai load only when a command needs them
 
 # %% ../nbs/60_cli.ipynb #c005
@@ -329,7 +330,8 @@ def main(argv:list|None=None # Arguments after the program name; `None` reads `s
     if cmd not in COMMANDS: _fail(f"unknown command {cmd!r}; choose one of: {', '.join(COMMANDS)}")
     f,pos = COMMANDS[cmd]
     args = vars(anno_parser(f, prog=f'transfer-course {cmd}', pos=pos).parse_intermixed_args(rest)) # options before or after the inputs
-    try: _call(f, args) # nothing returned: the console script would print it as an error and exit 1
+    try: # the library's `is_quick()` answers as the command runs: quick mode unless --full
+        with modified_env(**{QUICK_VAR: '0' if args.get('full') else '1'}): _call(f, args) # returns nothing, or the console script would print it
     except USER_ERRORS as e:
         if isinstance(e, OfflineError) and args.get('full'): e = str(e).replace(QUICK_ADVICE, "Leave out --full to run offline (quick mode)")
         _fail(e)

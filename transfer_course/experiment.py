@@ -75,7 +75,7 @@ class ImageTask:
                  epochs:int=5, # Pretrained epochs: `fine_tune(epochs-1)` after its frozen epoch
                  scratch_epochs:int|None=None, # Scratch epochs (`fit_one_cycle`); default 3x `epochs`: random weights learn slowly
                  lr:float=2e-3, # `fine_tune`'s base learning rate
-                 scratch_lrs:tuple=(1e-2,), # Learning rates tried for scratch (the best run is kept)
+                 scratch_lrs:tuple=(1e-2,), # Learning rates tried for scratch (the best run is kept, and its seconds do not count the other tries)
                  valid_pct:float=0.4, # Share of each class in the fixed validation set
                  bs:int=16, # Batch size (smaller when `n` is smaller)
                  bn_stats:bool=False, # Keep pretrained BatchNorm statistics (`KeepBNStats`) in pretrained runs

@@ -210,7 +210,8 @@ def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained
     # offline, transformers retries for about a minute before failing: check first, and say what to do
     if not hub_up():
         if is_quick(): raise OfflineError(f"{name!r} is neither a local model folder nor in the Hugging Face cache, and the hub cannot "
-                                          "be reached from here: check the name or the path (offline, quick mode's model is `minilm_dir()`)")
+                                          "be reached from here: check the name or the path. Offline, leave the model out to use quick mode's MiniLM "
+                                          "(`minilm_dir()` in Python)")
         raise OfflineError(offline_msg(f'the Hugging Face model {name!r}', socket.gaierror('huggingface.co unreachable')))
     return f(name, **kwargs)
 
