@@ -62,6 +62,6 @@ def main(*nbs:str, # Notebooks to run, e.g. nbs/10_dog_breeds.ipynb
         for c in nb['cells']:
             if c['cell_type'] == 'code': c['outputs'] = [o for o in (keep(o, width, quality) for o in c.get('outputs', [])) if o]
         p.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + '\n')
-        subprocess.run(['nbdev-clean', '--fname', str(p)], check=True)
+        subprocess.run([str(Path(sys.executable).parent/'nbdev-clean'), '--fname', str(p)], check=True) # this venv's, activated or not
         kb = p.stat().st_size // 1024
         print(f"{p}: {kb} KB" + ('  (over 200 KB: lower --width or --quality)' if kb > 200 else ''), flush=True)
