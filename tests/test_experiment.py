@@ -119,3 +119,8 @@ def test_image_resume_knows_the_files_not_the_spelling(tmp_path, monkeypatch):
     assert ImageTask('imgs', quick=True).cfg() == cfg
     (d / 'red' / '4.jpg').rename(d / 'green' / 'r4.jpg')
     assert ImageTask(d, quick=True).cfg()['data_hash'] != cfg['data_hash']
+
+def test_report_of_one_seed_shows_no_spread(tmp_path):
+    df = run_grid(Counting(), [2], seeds=1, quiet=True)
+    md = report(df, tmp_path / 'rep', target=0.9)
+    assert '| 2 | 0.900 | 0.900 | — | — |' in md  # one run per size has no spread to show (not 0.000)

@@ -231,7 +231,7 @@ def _ours(out:Path, cfg)->bool:
     if cfg.get('made_by')==MADE_BY: return True
     try: head = (out/'runs.csv').open(encoding='utf-8').readline().strip()
     except (OSError, UnicodeDecodeError): return False
-    return 'made_by' not in cfg and 'task' in cfg and head==','.join(RUN_COLS)
+    return 'made_by' not in cfg and 'task' in cfg and head.split(',')[:6]==RUN_COLS[:6] # older versions had fewer columns after these
 
 def _out_dir(out)->Path:
     "Make the report folder `out` (and its parents), or say why it cannot be one"
@@ -450,7 +450,8 @@ def report(df, out, # Runs and the folder to write into
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     plot_accuracy(df, out/'accuracy_vs_labels.png', unit); plt.close('all')
     plot_time(df, out/'accuracy_vs_time.png'); plt.close('all')
-    s = by_size(df).pivot(index='n', columns='start', values=['accuracy','spread','seconds'])
+    b = by_size(df); b.loc[b.runs<2, 'spread'] = np.nan # one seed has no spread: '—', not 0.000
+    s = b.pivot(index='n', columns='start', values=['accuracy','spread','seconds'])
     s.columns = [f"{st} {m}" for m,st in s.columns]
     s = s.reset_index().rename(columns=dict(n=unit))
     money = price_per_hour is not None
