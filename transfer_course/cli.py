@@ -45,8 +45,8 @@ MIN_SIZE = 32 # smaller images leave nothing for a pretrained network's features
 def _writable(out:Path):
     "Refuse, before any training, a destination this process cannot write into"
     import tempfile
+    if f := file_in_way(out): raise NotADirectoryError(f"{f} is a file; choose another --out")
     d = next(p for p in [out, *out.parents] if p.exists())
-    if not d.is_dir(): raise NotADirectoryError(f"{d} is a file, so {out} cannot be a folder; choose another --out")
     try: tempfile.TemporaryFile(dir=d).close()
     except OSError as e: raise PermissionError(f"cannot write into {d} ({e.strerror}); choose another --out") from None
 
@@ -125,7 +125,6 @@ def compare(task:str='vision', # What to compare on: vision or text
     if resume and force: raise ValueError("--resume continues a report and --force replaces it: give one of them")
     t = _task(task, data, label, text_col, full, epochs, size, encoding)
     out = Path(out) if out else runs_dir(f"compare-{task}")
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out} is a file; give a folder for the report")
     _writable(out) # refuse before the first run trains, not after
     if not quiet: device_report(quick=not full)
     df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
@@ -245,7 +244,7 @@ def _texts(inputs, text_col='text', encoding='utf-8')->list:
                 df = pd.read_csv(p, sep=csv_sep(p), encoding=encoding,
                                  dtype=str, keep_default_na=False)
                 if text_col not in df: raise ValueError(f"No column {text_col!r} in {p}; columns found: {', '.join(map(repr, df.columns[:12]))}. Name it with --text-col")
-                _no_twin_cols(p, [text_col], encoding, dict(sep=csv_sep(p)))
+                _no_twin_cols(p, [text_col], encoding, dict(sep=csv_sep(p)), df.columns)
                 ts = df[text_col].tolist()
             else: ts = p.read_text(encoding=encoding).splitlines()
         except UnicodeDecodeError: raise ValueError(f"{p} is not {encoding} text; pass its encoding with --encoding (e.g. latin-1)") from None

@@ -6,7 +6,7 @@ Docs: https://transfer-course.github.io/transfer_course/core.html.md"""
 
 # %% auto #0
 __all__ = ['QUICK_VAR', 'QUICK_ADVICE', 'CPU_WARNING', 'is_quick', 'OfflineError', 'offline_msg', 'online', 'hub_up',
-           'DeviceReport', 'amp_dtype', 'device_report', 'amp', 'tc_home', 'runs_dir', 'atomic_path']
+           'DeviceReport', 'amp_dtype', 'device_report', 'amp', 'tc_home', 'runs_dir', 'file_in_way', 'atomic_path']
 
 # %% ../nbs/00_core.ipynb #c003
 import os, sys, socket
@@ -122,6 +122,11 @@ def tc_home()->Path:
 def runs_dir(*parts:str)->Path:
     "Folder for saved experiment runs: `$TRANSFER_COURSE_RUNS` or `./runs`, then `parts`"
     return Path(os.environ.get('TRANSFER_COURSE_RUNS') or 'runs').joinpath(*parts)
+
+def file_in_way(path)->Path|None:
+    "The file (`path` itself, or one of its parents) that stops `path` from being a folder; None if there is none"
+    path = Path(path)
+    return next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
 
 # %% ../nbs/00_core.ipynb #c031
 @contextmanager

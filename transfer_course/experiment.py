@@ -236,9 +236,7 @@ def _ours(out:Path, cfg)->bool:
 def _out_dir(out)->Path:
     "Make the report folder `out` (and its parents), or say why it cannot be one"
     out = Path(out)
-    if out.exists() and not out.is_dir(): raise NotADirectoryError(f"{out} is a file; give a folder for the report")
-    f = next((p for p in out.parents if p.exists() and not p.is_dir()), None)
-    if f is not None: raise NotADirectoryError(f"{f} is a file, so {out} cannot be made; give a folder for the report")
+    if f := file_in_way(out): raise NotADirectoryError(f"{f} is a file; give a folder for the report")
     out.mkdir(parents=True, exist_ok=True)
     return out
 

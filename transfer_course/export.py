@@ -21,7 +21,7 @@ TASK_MODULES = dict(vision='transfer_course.vision', text='transfer_course.text'
 
 # %% ../nbs/03_export.ipynb #c007
 def _check_dest(path:Path, overwrite:bool):
-    bad = next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
+    bad = file_in_way(path)
     if bad: raise NotADirectoryError(f"{bad} is a file; give a folder to save the model into")
     if (path/'config.json').exists():
         try: ours = json.loads((path/'config.json').read_text()).get('format')==FORMAT

@@ -144,8 +144,9 @@ def csv_sep(path)->str:
     "The separator a file's name implies: a tab for .tsv/.tab (also compressed, e.g. .tsv.gz), else a comma"
     return '\t' if any(s.lower() in ('.tsv','.tab') for s in Path(path).suffixes) else ','
 
-def _no_twin_cols(path, cols, encoding, kwargs):
-    "Refuse a header that names one of `cols` twice: pandas would read the first silently (and rename the other 'name.1')"
+def _no_twin_cols(path, cols, encoding, kwargs, found):
+    "Refuse a header that names one of `cols` twice: pandas reads the first silently, and renames the other 'name.1' in `found`"
+    if not any(f"{c}.1" in found for c in cols): return # the header is read again only when pandas renamed a column
     if 'names' in kwargs or kwargs.get('header', 'infer') not in ('infer', 0): return
     try: head = pd.read_csv(path, encoding=encoding, **{**kwargs, 'header':None, 'nrows':1, 'dtype':str}).iloc[0].tolist()
     except Exception: return # options this check cannot follow: pandas has read the file, so leave it to that
@@ -172,7 +173,7 @@ def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
         raise ValueError(f"{path} is not {encoding} text: byte 0x{e.object[e.start]:02x} at position {e.start} cannot be decoded. "
                          f"If you know its encoding, pass it: `encoding='{guess}'` in Python, `--encoding {guess}` on the command line. The file was not changed.") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e: raise ValueError(f"{path} could not be read as a CSV/TSV file: {e}") from None
-    _no_twin_cols(path, [text_col, label_col], encoding, kwargs)
+    _no_twin_cols(path, [text_col, label_col], encoding, kwargs, df.columns)
     df = check_texts(df, text_col, label_col, where=str(path))
     if valid_pct is None: return df
     v = set(split_by_class(list(df[label_col]), valid_pct))
