@@ -43,6 +43,11 @@ def args():
     p.add_argument('--epochs', type=int, help='train both pipelines this many epochs from scratch and compare accuracy (default 5 on cuda, 0 on cpu)')
     p.add_argument('--out', help='also write the table here (markdown) and beside it as .json')
     a = p.parse_args()
+    for k in ('n_per_breed','bs','size','steps','warm','workers'):
+        v = getattr(a, k)
+        if v is not None and v < (0 if k=='workers' else 1): p.error(f"--{k.replace('_','-')} must be at least {0 if k=='workers' else 1}, got {v}")
+    if a.max_secs <= 0 or a.budget < 0: p.error("--max-secs must be positive and --budget not negative")
+    if a.path and not Path(a.path).is_dir(): p.error(f"--path {a.path}: no such folder")
     cuda = a.device=='cuda'
     if cuda and not torch.cuda.is_available(): p.error('--device cuda, but PyTorch sees no CUDA GPU here')
     for k,g,c in [('n_per_breed',200,20), ('arch','resnet34','mobilenetv3_small_050'), ('bs',64,32), ('size',224,64),
@@ -62,8 +67,9 @@ class Bench:
         t = time.time()
         try: v,err = f(),None
         except Exception as e: v,err = None,_err(e); traceback.print_exc()
+        if v is None and err is None: err = 'no value measured'
         self.rows.append(dict(name=name, kind=kind, ips=v, error=err))
-        res = f"{v:.1f} per batch" if kind=='syncs' else f"{v:,.0f} images/s"
+        res = None if err else f"{v:.1f} per batch" if kind=='syncs' else f"{v:,.0f} images/s"
         print(f"  {name}: {'FAILED: '+err if err else res}  ({time.time()-t:.1f} s)", flush=True)
         return v
     def accuracy(self, name, dls, fast):
@@ -134,7 +140,9 @@ def main():
     print(f"device: {a.device} ({card}); {os.cpu_count()} CPU cores; torch {torch.__version__}, fastai {fastai.__version__}; "
           f"{a.arch}, {a.size} px, bs {a.bs}, {a.steps} timed batches after {a.warm}", flush=True)
     files = get_image_files(path)
-    labels = [pets_label(f) for f in files]
+    if not files: sys.exit(f"--path {path}: no images in it")
+    try: labels = [pets_label(f) for f in files]
+    except ValueError as e: sys.exit(f"--path {path}: {e} (the benchmark labels files by Pets' names, <breed>_<n>.jpg)")
     valid = RandomSplitter(0.2, seed=42)(files)[1] # the split `from_name_re(valid_pct=0.2, seed=42)` makes
     b = Bench(a); n,w,mx = a.steps,a.warm,a.max_secs
     ft = lambda learn: fit_speed(learn, n, w, mx)
@@ -193,7 +201,7 @@ def report(a, b, table, card, cache, n_files):
         Path(a.out).write_text(table+'\n')
         Path(a.out).with_suffix('.json').write_text(json.dumps(dict(device=a.device, card=card, cpus=os.cpu_count(),
             torch=torch.__version__, fastai=fastai.__version__, arch=a.arch, size=a.size, bs=a.bs, steps=a.steps, warm=a.warm,
-            images=n_files, cache_secs=cache and round(cache.secs,2), cache_where=cache and str(cache.device), rows=b.rows), indent=1))
+            images=n_files, cache_secs=cache and round(cache.secs,2), cache_where=cache and str(cache.device), cache_cpu_decoded=cache and cache.n_cpu, rows=b.rows), indent=1))
         print(f"written: {a.out} and {Path(a.out).with_suffix('.json')}")
     print(f"total {time.time()-b.t0:.0f} s")
 
@@ -209,13 +217,17 @@ def render(b, a, card, ceil, cache, n_files):
     lines = [f"Training throughput on **{card}** ({a.device}, {os.cpu_count()} CPU cores), {n_files:,} JPEGs of 500×375, "
              f"{a.arch} at {a.size} px, batch {a.bs}; {a.steps} timed batches after {a.warm}; torch {torch.__version__}, "
              f"fastai {fastai.__version__}. " + (f"Fast path cache: {len(cache):,} images at {cache.size} px in "
-             f"{'GPU' if cache.device.type=='cuda' else 'CPU'} memory, built in {cache.secs:.1f} s." if cache else "Fast path cache: failed."), '',
+             f"{'GPU' if cache.device.type=='cuda' else 'CPU'} memory, built in {cache.secs:.1f} s ({len(cache)-cache.n_cpu:,} decoded by "
+             f"the GPU, {cache.n_cpu:,} by the CPU)." if cache else "Fast path cache: failed."), '',
              '| measurement | images/s | / ceiling | / fastai default training |', '|---|---:|---:|---:|']
     for row in b.rows:
         if row['kind'] in ('acc','syncs'): continue
         v = row['ips']
         if v is None: lines.append(f"| {row['name']} | {row['error']} | | |"); continue
         lines.append(f"| {row['name']} | {v:,.0f} | {r(v,ceil)} | {r(v,dflt) if row['kind']=='train' else '—'} |")
+    if ceil and any(row['ips'] and row['ips']>ceil for row in b.rows if row['kind']=='train'):
+        lines += ['', "A training row above the ceiling means the ceiling's measurement was noisy (a short run on a busy "
+                  "machine); rerun with more --steps before reading the ratios."]
     sy = [row for row in b.rows if row['kind']=='syncs']
     if sy:
         lines += ['', "Calls that make the CPU wait for the GPU (counted with `torch.cuda.set_sync_debug_mode('warn')`), per training "

@@ -1,5 +1,5 @@
 "Bad and unusual image folders: each gets a clear message, and nothing of the user's is changed."
-import hashlib
+import hashlib, shutil
 from collections import Counter
 from pathlib import Path
 import numpy as np, pytest
@@ -104,11 +104,14 @@ def test_pets_labelling_rule_and_standin(tmp_path):
 def test_full_mode_offline_fails_fast_naming_quick_mode(monkeypatch, tmp_path):
     from fastai.data import external
     monkeypatch.setenv('FASTAI_HOME', str(tmp_path / 'fastai_home'))  # no cached copy of Pets
+    monkeypatch.setenv(QUICK_VAR, '0')  # a full-mode learner, offline
     external.fastai_cfg.cache_clear()
     try: import socket; socket.create_connection(('s3.amazonaws.com', 443), 2).close(); pytest.skip('this machine is online')
     except OSError: pass
     try:
         with pytest.raises(OfflineError, match=QUICK_VAR): pets_path(quick=False)
+        monkeypatch.setenv(QUICK_VAR, '1')  # quick mode on, but full-mode data asked for: "run quick mode" would not help
+        with pytest.raises(OfflineError, match='Quick mode is on'): pets_path(quick=False)
     finally: external.fastai_cfg.cache_clear()
 
 @settings(max_examples=60, deadline=None)
@@ -199,7 +202,8 @@ def test_photos_are_turned_upright_everywhere(tmp_path):
     assert torch.equal(load_square(f, 24), want) and not torch.equal(load_square(Image.open(f), 24), want)
     out = torch.zeros(1, 3, 24, 24, dtype=torch.uint8); _load_cuda([f], 24, out, 'cpu') # torchvision's decoder, as nvJPEG runs it
     assert (out[0].int() - want.int()).abs().max() <= 8
-    dls = image_dls([f, f], ['a', 'b'], [1], size=24, bs=1, num_workers=0, device='cpu', aug=False)
+    f2 = tmp_path / 'phone2.jpg'; shutil.copy(f, f2)
+    dls = image_dls([f, f2], ['a', 'b'], [1], size=24, bs=1, num_workers=0, device='cpu', aug=False)
     assert dls.train_ds[0][0].size == (30, 60) # the DataBlock's items are upright too
     assert dls.test_dl([PILImage.create(f)]).one_batch()[0].shape == (1, 3, 24, 24) # any PILImage is still an input
     assert dls.one_batch()[0].shape == (1, 3, 24, 24) # and without augmentation, batches come at `size`

@@ -10,12 +10,12 @@ from transfer_course.models import OFFLINE_ARCH
 def task(): return vision_task(True)  # the lesson's settings
 
 def gain(task, n=2, seed=0):
-    return task.run(n, seed, True)['accuracy'] - task.run(n, seed, False)['accuracy']
+    return task.run(n, seed, 'pretrained')['accuracy'] - task.run(n, seed, 'scratch')['accuracy']
 
 def test_vision_transfer_clears_the_margin_and_trains_the_body(task):
-    pre = task.run(2, 0, True)
+    pre = task.run(2, 0, 'pretrained')
     assert pre['body_move'] > 0
-    assert pre['accuracy'] - task.run(2, 0, False)['accuracy'] > 0.2
+    assert pre['accuracy'] - task.run(2, 0, 'scratch')['accuracy'] > 0.2
 
 def test_weights_not_loaded_misses_the_margin(task, monkeypatch, tmp_path):
     f = tmp_path / 'random_lite0.safetensors'  # a weights file of the right shape, but random: transfer of nothing
@@ -25,14 +25,14 @@ def test_weights_not_loaded_misses_the_margin(task, monkeypatch, tmp_path):
 
 def test_body_never_trained_is_caught(task, monkeypatch):
     monkeypatch.setattr(Learner, 'unfreeze', lambda self: None)  # fine_tune's second stage then trains the head only
-    assert task.run(2, 0, True)['body_move'] == 0
+    assert task.run(2, 0, 'pretrained')['body_move'] == 0
 
 def test_text_transfer_clears_the_margin_and_the_checks_have_power(monkeypatch):
     tt = text_task(True)  # the lesson's settings
-    pre, scr = tt.run(32, 0, True), tt.run(32, 0, False)
+    pre, scr = tt.run(32, 0, 'pretrained'), tt.run(32, 0, 'scratch')
     assert pre['body_move'] > 0 and pre['accuracy'] - scr['accuracy'] > 0.1
     monkeypatch.setattr(Learner, 'unfreeze', lambda self: None)
-    assert tt.run(32, 0, True)['body_move'] == 0
+    assert tt.run(32, 0, 'pretrained')['body_move'] == 0
 
 def test_resume_knows_the_data():
     "Two CSVs with the same number of rows are different experiments: `resume` must not mix their runs"
@@ -53,9 +53,10 @@ class Counting:
     def max_n(self): return 20
     def limit(self): return "class 'x' has 20"
     def cfg(self): return dict(task=self.name, data='fake')
-    def run(self, n, seed, pretrained):
+    starts = ('pretrained', 'scratch')
+    def run(self, n, seed, start):
         if self.fail_at == len(self.ran): raise KeyboardInterrupt
-        self.ran.append((n, seed, pretrained))
+        self.ran.append((n, seed, start))
         import torch
         a = float(torch.tensor(72 / 80, dtype=torch.float32))
         return dict(accuracy=a, seconds=1.0, curve=[(1.0, a)], lr=1e-3)
@@ -124,3 +125,32 @@ def test_report_of_one_seed_shows_no_spread(tmp_path):
     df = run_grid(Counting(), [2], seeds=1, quiet=True)
     md = report(df, tmp_path / 'rep', target=0.9)
     assert '| 2 | 0.900 | 0.900 | — | — |' in md  # one run per size has no spread to show (not 0.000)
+
+# ---- extending the experiment, as lesson 3's exercises ask: a third start, and scratch's own augmentation
+
+class Frozen(ImageTask):
+    "Exercise 3's third start: pretrained, body frozen throughout (the head alone trains)"
+    starts = ImageTask.starts + ('frozen',)
+    def run(self, n, seed, start):
+        if start != 'frozen': return super().run(n, seed, start)
+        learn = self.learner(n, seed, True)  # fastai's pretrained learner starts frozen
+        with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(self.epochs, self.lr)
+        return run_result(learn, self.lr)
+
+def test_a_third_start_is_run_and_reported(tmp_path):
+    from transfer_course.data import faces_folder
+    df = run_grid(Frozen(faces_folder(), size=64, epochs=2, quick=True), [2], seeds=1, starts=('pretrained', 'frozen'), quiet=True)
+    assert df.set_index('start').body_move['frozen'] == 0 < df.set_index('start').body_move['pretrained']
+    assert set(cost_table(df, 0.5).start) == {'pretrained', 'scratch', 'frozen'}  # every start found, and the lesson's two
+    md = report(df, tmp_path / 'rep', target=0.5)
+    assert 'frozen accuracy' in md and 'pretrained accuracy' in md
+    assert [t.get_text() for t in plot_accuracy(df).get_legend().get_texts()] == ['pretrained', 'frozen']
+    with pytest.raises(ValueError, match="start must be one of"): ImageTask(faces_folder(), quick=True).run(2, 0, 'frozen')
+
+def test_scratch_gets_its_own_augmentation():
+    from fastai.vision.augment import RandomResizedCropGPU
+    from transfer_course.data import faces_folder
+    t = ImageTask(faces_folder(), quick=True, scratch_aug=dict(min_scale=0.35))
+    crop = lambda learn: next(f for f in learn.dls.train.after_batch.fs if isinstance(f, RandomResizedCropGPU)).min_scale
+    assert (crop(t.learner(2, 0, True)), crop(t.learner(2, 0, False))) == (0.75, 0.35)
+    assert t.cfg()['scratch_aug'] == dict(min_scale=0.35) and 'aug' not in t.cfg()  # the default is not recorded: older reports resume

@@ -189,3 +189,35 @@ def test_gpu_decoded_photos_are_turned_as_pil_turns_them(o):
     want = torch.from_numpy(np.array(ImageOps.exif_transpose(Image.open(io.BytesIO(raw))).convert('RGB'))).permute(2, 0, 1)
     got = upright(decode_jpeg(torch.frombuffer(bytearray(raw), dtype=torch.uint8), mode=ImageReadMode.RGB), o)
     assert got.shape == want.shape and (got.int() - want.int()).abs().float().mean() < 2
+
+def test_export_carries_no_cached_images_and_predicts_the_file_as_it_is_now(pets, tmp_path):
+    "fastai's `learn.export()` of a fast-path learner holds neither the cache's images nor its file names; `predict` reads the file"
+    import shutil
+    from fastai.learner import load_learner
+    files, labels, _ = pets
+    cache = ImageCache(files, 96, 'cpu')  # 830 KB of pixels: an export that carried them would be ten times the model's size
+    dls = fast_dls(files, labels, list(range(0, len(files), 5)), size=32, bs=8, cache=cache, verbose=False)
+    learn = Learner(dls, _tiny(), metrics=accuracy).to_fast(verbose=False)
+    learn.export(tmp_path/'m.pkl')
+    data = (tmp_path/'m.pkl').read_bytes()
+    assert len(data) < cache.x.numel()//4 and files[1].stem.encode() not in data
+    again = load_learner(tmp_path/'m.pkl')
+    assert again.dls.train.cache.x.numel() == 0
+    assert torch.allclose(again.predict(files[1])[2], learn.predict(files[1])[2], atol=1e-5)
+    f = tmp_path/files[1].name; shutil.copy(files[1], f)
+    d = fast_dls([f, files[0]], ['x', 'y'], [], size=32, cache=ImageCache([f, files[0]], 37, 'cpu'), verbose=False)
+    Image.new('RGB', (96, 72), (0, 0, 255)).save(f)  # the file changes after it was cached
+    assert torch.equal(d.test_dl([f]).one_batch()[0], fast_dls([f, files[0]], ['x', 'y'], [], size=32, verbose=False, device='cpu').test_dl([f]).one_batch()[0])
+
+def test_two_processes_score_the_whole_validation_set(tmp_path):
+    "3 validation images on 2 processes: fastai pads one process's share; the accuracy printed is still k/3 (`AccumMetric`)"
+    p = make_pets_standin(tmp_path/'pets', 5, size=(64, 48), breeds=['beagle', 'pug', 'Bengal'])  # 1 of 5 per breed held out
+    script = tmp_path/'train_ddp.py'
+    script.write_text("from transfer_course.fast import ddp_train\nddp_train()\n")
+    env = {'TRANSFER_COURSE_HOME': str(tmp_path/'home'), 'CUDA_VISIBLE_DEVICES': '', 'OMP_NUM_THREADS': '1'}
+    r = launch(script, '--quick', '--path', p, '--data', 'fast', '--size', 32, '--bs', 4, '--epochs', 1, n=2, env=env, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    acc, n = re.search(r'accuracy ([\d.]+) on (\d+) validation images', r.stdout).groups()
+    assert n == '3', r.stdout[-2000:]  # what the metric was computed on: all 3 images, each once
+    acc = float(acc)
+    assert min(abs(acc - k/3) for k in range(4)) < 1e-3, f"accuracy {acc} is not a count out of 3 validation images"

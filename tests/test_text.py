@@ -58,8 +58,11 @@ def test_imdb_layout(tmp_path, monkeypatch):
 # --- full mode offline: an `OfflineError` naming quick mode, not a library's retries and traceback
 
 @pytest.mark.skipif(_online('s3.amazonaws.com') or (Path.home()/'.fastai'/'data'/'imdb_sample').exists(), reason='online, or IMDB cached')
-def test_imdb_offline_names_quick_mode():
+def test_imdb_offline_names_quick_mode(monkeypatch):
+    monkeypatch.setenv(QUICK_VAR, '0')  # a full-mode learner, offline
     with pytest.raises(OfflineError, match=QUICK_VAR): imdb(sample=True)
+    monkeypatch.setenv(QUICK_VAR, '1')  # quick mode on, asking for full mode's data: the advice is to keep to quick mode's
+    with pytest.raises(OfflineError, match='Quick mode is on'): imdb(sample=True)
 
 @pytest.mark.skipif(_online('huggingface.co'), reason='online')
 def test_hub_offline_fails_before_the_hub_download(monkeypatch):

@@ -96,7 +96,7 @@ def compare(task:str='vision', # What to compare on: vision or text
             seeds:int=2, # Seeds per size
             epochs:int=None, # Epochs per run; default: the task's
             out:str=None, # Report folder; default runs/compare-TASK ($TRANSFER_COURSE_RUNS instead of runs)
-            data:str=None, # Your image folder (vision) or CSV/TSV file (text); default: the built-in data (quick: stand-ins; --full: faces/Pets or IMDB)
+            data:str=None, # Your image folder (vision) or CSV/TSV file (text); default: lesson 3's data (quick: LFW face photos or tweets; --full: Pets' 25 dog breeds or IMDB)
             label:str=None, # Vision: 'folder' (class folders under --data; the default), 'parent' (each image's own folder), 'pets' or a file-name regex; text: the label column (default 'label')
             text_col:str=None, # Text: the text column of --data (default 'text')
             encoding:str=None, # Text: the encoding of --data, e.g. latin-1 (default utf-8)
@@ -130,7 +130,7 @@ def compare(task:str='vision', # What to compare on: vision or text
 
 # %% ../nbs/60_cli.ipynb #c011
 def train(task:str, # vision or text
-          data:str=None, # Image folder (vision) or CSV/TSV file (text); default: the built-in data (quick: stand-ins; --full: Pets or IMDB)
+          data:str=None, # Image folder (vision) or CSV/TSV file (text); default: built-in data (quick: the cartoon Pets stand-in or tweets; --full: all 37 Pets or IMDB)
           out:str=None, # Folder to save the model into; default models/TASK
           label:str=None, # Vision: 'folder' (class folders under --data; the default), 'parent' (each image's own folder), 'pets' or a file-name regex; text: the label column (default 'label')
           text_col:str=None, # Text: the text column (default 'text')
@@ -178,7 +178,7 @@ def train(task:str, # vision or text
 
 def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding):
     "The learner, how to fit it and how to save it, for `train vision`"
-    from fastai.vision.all import accuracy
+    from fastai.vision.all import accuracy, AccumMetric
     from transfer_course.data import pets_path
     from transfer_course.vision import image_learner, settings, auto_dls
     from transfer_course.fastdata import fast_ok
@@ -190,17 +190,18 @@ def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epoc
     if rank_distrib()==0: print(f"data: {'the fast path (decoded once, augmented on the GPU)' if fast else 'fastai standard pipeline'}")
     dls = auto_dls(path, label, fast=fast, valid_pct=valid_pct, size=size, presize=2*size if size!=s['size'] else s['presize'],
                    bs=bs or s['bs'], num_workers=0 if not full else None)
-    learn = image_learner(dls, arch or s['arch'], quick=not full, metrics=accuracy, keep_bn=not train_bn)
+    learn = image_learner(dls, arch or s['arch'], quick=not full, metrics=AccumMetric(accuracy, flatten=False), keep_bn=not train_bn) # gathered over processes
     return learn, partial(learn.fine_tune, epochs or s['epochs'], s['lr'] or 2e-3), save_safe
 
 def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding):
     "The learner, how to fit it and how to save it, for `train text`"
+    from fastai.metrics import accuracy, AccumMetric
     from transfer_course import text as tx
     from transfer_course.models import minilm_dir
     if data is not None: df = tx.read_texts(data, text_col, label, encoding=encoding, valid_pct=valid_pct)
     else: df = tx.subset(tx.tweets(), tx.N_TRAIN, tx.N_VALID) if not full else tx.imdb()
     dls = tx.hf_dls(df, arch or (tx.HF_NAME if full else minilm_dir()), text_col, label, bs=bs or 16)
-    learn = tx.hf_learner(dls)
+    learn = tx.hf_learner(dls, metrics=AccumMetric(accuracy, flatten=False)) # under `accelerate launch`: every process's predictions
     return learn, partial(tx.fit_text, learn, epochs or tx.EPOCHS), tx.save_hf
 
 # %% ../nbs/60_cli.ipynb #c012

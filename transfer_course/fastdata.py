@@ -23,7 +23,7 @@ import torch, torch.nn.functional as F
 from torch import Tensor
 from PIL import Image
 from .core import *
-from .data import upright_image
+from .data import upright_image, FileLabels
 
 # %% ../nbs/04_fastdata.ipynb #c007
 def square(img:Tensor, # uint8 image (3,h,w), on any device
@@ -108,6 +108,16 @@ def _load_cuda(files, size, out, device, n_workers=None, chunk=256):
     return bad, len(rest)
 
 # %% ../nbs/04_fastdata.ipynb #c011
+def _free_ram()->float:
+    "Bytes of memory free for a new allocation (Linux; infinite where it cannot be told)"
+    try: return os.sysconf('SC_AVPHYS_PAGES')*os.sysconf('SC_PAGE_SIZE')
+    except (ValueError, OSError, AttributeError): return float('inf')
+
+def _stamp(f:Path):
+    "A file's size and modification time, to tell whether it changed (None if it is gone)"
+    try: s = os.stat(f); return (s.st_size, s.st_mtime_ns)
+    except OSError: return None
+
 class ImageCache:
     "Every image in `files` decoded once into one uint8 tensor `x` (n,3,size,size), on the GPU when it fits"
     def __init__(self, files:list, # Image files
@@ -117,22 +127,35 @@ class ImageCache:
                  n_workers:int|None=None # Threads that read (and on the CPU decode) files; default: the cores, up to 16
                 ):
         t0 = time.perf_counter()
+        if not (isinstance(size, int) and size>=1): raise ValueError(f"size is the side of the cached squares in pixels, a whole number of at least 1; got {size!r}")
         self.files,self.size = [Path(f) for f in files],size
         self.index = {f:i for i,f in enumerate(self.files)}
+        self.stamps = [_stamp(f) for f in self.files] # taken before decoding: a file changed meanwhile counts as changed
         want = torch.device(ifnone(device, default_device()))
         fits = want.type=='cuda' and self.nbytes < max_frac*torch.cuda.mem_get_info(want)[0]
         self.device = want if fits else torch.device('cpu')
+        if self.device.type=='cpu' and self.nbytes > 0.8*_free_ram():
+            raise MemoryError(f"The cache needs {self.nbytes/2**30:.1f} GiB and this machine has {_free_ram()/2**30:.1f} GiB free: "
+                              f"cache smaller squares (size={size} now) or fewer files")
         self.x = torch.empty(len(self.files), 3, size, size, dtype=torch.uint8, device=self.device,
                              pin_memory=want.type=='cuda' and not fits)
         if want.type=='cuda': bad,self.n_cpu = _load_cuda(self.files, size, self.x, want, n_workers)
         else: bad,self.n_cpu = _load_cpu(self.files, size, self.x, n_workers=n_workers), len(self.files)
         if bad: raise ValueError(f"{len(bad)} of {len(self.files)} images could not be decoded: {'; '.join(bad[:3])}"
-                                 f"{' ...' if len(bad)>3 else ''}. Leave them out (`scan_images` finds them all)")
+                                 f"{f' and {len(bad)-3} more' if len(bad)>3 else ''}. Leave them out (`scan_images` finds them all)")
         self.secs = time.perf_counter()-t0
 
     @property
     def nbytes(self): return len(self.files)*3*self.size**2
     def __len__(self): return len(self.files)
+    def current(self, i:int)->bool:
+        "Does file `i` still hold what was cached (same size and modification time)?"
+        return _stamp(self.files[i])==self.stamps[i]
+    def stale(self, files:list|None=None)->list:
+        "The cached files (of `files`, default all) that changed on disk since they were decoded"
+        return [f for f in map(Path, ifnone(files, self.files)) if not self.current(self.index[f])]
+    def __getstate__(self): # pickled (as in `learn.export()`), a cache carries neither images nor file names
+        return {**self.__dict__, 'files':[], 'index':{}, 'stamps':[], 'x':torch.empty(0, *self.x.shape[1:], dtype=torch.uint8), 'device':torch.device('cpu')}
     def __repr__(self):
         where = 'GPU memory' if self.device.type=='cuda' else 'CPU memory'
         return (f"ImageCache: {len(self):,} images as {self.size}×{self.size} uint8, {self.nbytes/2**20:,.0f} MiB in {where}, "
@@ -141,11 +164,13 @@ class ImageCache:
 # %% ../nbs/04_fastdata.ipynb #c016
 class CachedImage(Transform):
     "Item transform: an image file (or PIL image) -> its uint8 `TensorImage` from `cache`; what the cache lacks is decoded"
-    input_types = (Path, str, Image.Image) # what `test_dl` may be given
+    input_types = (Path, str, bytes, np.ndarray, Image.Image) # what `test_dl` and `predict` may be given
     def __init__(self, cache:ImageCache): super().__init__(); self.cache = cache
-    def encodes(self, o:Path|str|Image.Image):
-        i = self.cache.index.get(Path(o)) if isinstance(o, (Path,str)) else None
-        return TensorImage(self.cache.x[i] if i is not None else load_square(o, self.cache.size).to(self.cache.device))
+    def encodes(self, o:Path|str|bytes|np.ndarray|Image.Image):
+        c = self.cache
+        i = c.index.get(Path(o)) if isinstance(o, (Path,str)) else None
+        if i is not None and c.current(i): return TensorImage(c.x[i])
+        return TensorImage(load_square(o, c.size).to(c.device)) # not cached, or changed since: decoded now
 
 # %% ../nbs/04_fastdata.ipynb #c019
 class FastAug(RandTransform):
@@ -265,7 +290,10 @@ class CachedDL(TfmdDL):
             and not self.before_batch.fs and [type(f) for f in ds.tls[0].tfms.fs]==[CachedImage]
             and ds.tls[0].tfms.fs[0].cache is self.cache):
             rows = [self.cache.index.get(Path(o)) if isinstance(o, (Path,str)) else None for o in ds.items]
-            if None not in rows:
+            if None not in rows and (old := [self.cache.files[r] for r in rows if not self.cache.current(r)]):
+                warnings.warn(f"{len(old)} files changed since they were cached (e.g. {old[0]}), so these batches are made image by "
+                              "image, from the files as they are now (slower): build the DataLoaders again to cache them anew")
+            elif None not in rows:
                 ys = [fa_collate([tl[i] for i in range(len(ds))]).to(self.cache.device) for tl in ds.tls[ds.n_inp:]]
                 res = torch.tensor(rows, device=self.cache.device),ys
         self._plan_of,self._rows_ys = ds,res
@@ -307,9 +335,13 @@ def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their label
              prefetch:bool=True, # Make batches ahead in a background thread
              cache:ImageCache|None=None, # A cache of these `files` to reuse (e.g. for another batch size)
              verbose:bool=True, # Print what the cache holds and how long it took
-             **kwargs # Passed to `Datasets.dataloaders`, e.g. `val_bs`, `path`
+             val_bs:int|None=None, # Validation batch size; default 2x `bs`, as `image_dls`
+             **kwargs # Passed to `Datasets.dataloaders`, e.g. `path`
             )->DataLoaders:
     "fastai `DataLoaders` for labelled image files that decodes each image once, then batches and augments on the GPU"
+    for k,why in [('presize', "it crops and resizes on the GPU from the cache: set `cache_size` instead"),
+                  ('num_workers', "batches are gathered from the cache in this process (and made ahead in a thread)")]:
+        if k in kwargs: raise TypeError(f"fast_dls takes no {k}: {why}")
     files = [Path(f) for f in files]
     if not files: raise ValueError("No image files given: `files` is empty")
     if len(files)!=len(labels): raise ValueError(f"{len(files)} files but {len(labels)} labels: give one label per file")
@@ -317,16 +349,26 @@ def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their label
     splits = IndexSplitter(valid_idx)(files)
     n_train = len(splits[0])
     if n_train<1: raise ValueError("No training images left after the validation split")
+    side = max(size) if isinstance(size, tuple) else size
+    if not (isinstance(side, int) and side>=1 and min(tuplify(size))>=1): raise ValueError(f"size must be a whole number of pixels (or a pair), at least 1; got {size!r}")
+    if not (isinstance(bs, int) and bs>=1): raise ValueError(f"bs must be a whole number of at least 1, got {bs!r}")
     if bs>n_train:
         print(f"Note: only {n_train} training images, fewer than bs={bs}; using bs={n_train} so an epoch has a batch")
         bs = n_train
     device = torch.device(ifnone(device, default_device()))
-    if cache is None: cache = ImageCache(files, cache_size or _cache_size(size), device)
-    elif (miss := [f for f in files if f not in cache.index]): raise ValueError(f"{len(miss)} files are not in the cache given, e.g. {miss[0]}")
+    if cache is not None:
+        if (miss := [f for f in files if f not in cache.index]): raise ValueError(f"{len(miss)} files are not in the cache given, e.g. {miss[0]}")
+        if cache_size is not None and cache_size!=cache.size:
+            raise ValueError(f"cache_size={cache_size}, but the cache given holds {cache.size}px squares: give one of them")
+    have = cache.size if cache is not None else ifnone(cache_size, _cache_size(size))
+    if have<side: raise ValueError(f"The cached squares ({have}px) would be smaller than the training images ({side}px), so every "
+                                   f"batch would be blown up from fewer pixels: cache at {_cache_size(size)}px (the default) or more")
+    if cache is None: cache = ImageCache(files, have, device)
+    elif (old := cache.stale(files)): raise ValueError(f"{len(old)} files changed since the cache given was built, e.g. {old[0]}: "
+                                                      "build a new one (leave `cache` out), or training would see their old pixels")
     if verbose: print(cache)
-    lbl = dict(zip(map(str, files), labels))
-    dsets = Datasets(files, [[CachedImage(cache)], [lambda f: lbl[str(f)], Categorize(vocab=vocab, sort=vocab is None)]], splits=splits)
-    return dsets.dataloaders(bs=bs, dl_type=CachedDL, cache=cache, prefetch=prefetch, device=device,
+    dsets = Datasets(files, [[CachedImage(cache)], [FileLabels(files, labels), Categorize(vocab=vocab, sort=vocab is None)]], splits=splits)
+    return dsets.dataloaders(bs=bs, val_bs=val_bs or 2*bs, dl_type=CachedDL, cache=cache, prefetch=prefetch, device=device,
                              after_batch=[IntToFloatTensor(), FastAug(size, **(aug if isinstance(aug, dict) else dict(aug=aug)))], **kwargs)
 
 # %% ../nbs/04_fastdata.ipynb #c037

@@ -153,6 +153,12 @@ def _no_twin_cols(path, cols, encoding, kwargs, found):
     dup = [c for c in cols if head.count(c)>1]
     if dup: raise ValueError(f"{path} has {head.count(dup[0])} columns named {dup[0]!r}: rename all but one, so that it is clear which to use")
 
+def _bare_cr(path, encoding):
+    "Does the file hold a carriage return that does not end a Windows line (\\r\\n)?"
+    try:
+        with open(path, encoding=encoding, errors='replace', newline='') as f: return re.search(r'\r(?!\n)', f.read()) is not None
+    except OSError: return False
+
 def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
                text_col:str='text', # The column of texts
                label_col:str='label', # The column of labels (read as text: '01' stays '01')
@@ -174,7 +180,12 @@ def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
                          f"If you know its encoding, pass it: `encoding='{guess}'` in Python, `--encoding {guess}` on the command line. The file was not changed.") from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as e: raise ValueError(f"{path} could not be read as a CSV/TSV file: {e}") from None
     _no_twin_cols(path, [text_col, label_col], encoding, kwargs, df.columns)
-    df = check_texts(df, text_col, label_col, where=str(path))
+    try: df = check_texts(df, text_col, label_col, where=str(path))
+    except ValueError as e:
+        if not _bare_cr(path, encoding): raise
+        raise ValueError(f"{e}. The file has carriage returns (\\r) inside lines, and pandas ends a row at each one that is not "
+                         "quoted, so a text holding one splits into two rows (pandas' `to_csv` writes them so). Replace them before "
+                         "saving, e.g. `df.text.str.replace('\\r', ' ')`, or quote those texts") from None
     if valid_pct is None: return df
     v = set(split_by_class(list(df[label_col]), valid_pct))
     return df.assign(is_valid=[i in v for i in range(len(df))])
@@ -211,8 +222,8 @@ def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained
     # offline, transformers retries for about a minute before failing: check first, and say what to do
     if not hub_up():
         if is_quick(): raise OfflineError(f"{name!r} is neither a local model folder nor in the Hugging Face cache, and the hub cannot "
-                                          "be reached from here: check the name or the path. Offline, leave the model out to use quick mode's MiniLM "
-                                          "(`minilm_dir()` in Python)")
+                                          "be reached from here: check the name or the path. Offline, use quick mode's MiniLM: leave the model "
+                                          "out on the command line, or pass `minilm_dir()` in Python")
         raise OfflineError(offline_msg(f'the Hugging Face model {name!r}', socket.gaierror('huggingface.co unreachable')))
     return f(name, **kwargs)
 
