@@ -207,3 +207,9 @@ def test_photos_are_turned_upright_everywhere(tmp_path):
     assert dls.train_ds[0][0].size == (30, 60) # the DataBlock's items are upright too
     assert dls.test_dl([PILImage.create(f)]).one_batch()[0].shape == (1, 3, 24, 24) # any PILImage is still an input
     assert dls.one_batch()[0].shape == (1, 3, 24, 24) # and without augmentation, batches come at `size`
+
+def test_a_link_to_nothing_is_reported_not_skipped(tmp_path):
+    for c in ('a', 'b'): jpg(tmp_path / c / '0.jpg'); jpg(tmp_path / c / '1.jpg')
+    (tmp_path / 'a' / 'moved.jpg').symlink_to(tmp_path / 'gone.jpg')  # its target was moved or deleted
+    s = scan_images(tmp_path)
+    assert [f.name for f, _ in s.broken] == ['moved.jpg'] and len(s.images) == 4

@@ -159,13 +159,13 @@ class ImageScan:
 DEEP_MODES = ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I', 'F') # 16/32-bit and floating-point pixels: fastai would clip them to 8 bits
 
 def walk_files(path)->list:
-    "Every file under `path`, sorted, following links to folders (each folder once) and leaving out hidden files and folders"
+    "Every file under `path`, sorted, following links to folders (each folder once) and leaving out hidden files and folders; a link to nothing is listed, so that it is reported"
     seen, res = set(), []
     for d, dirs, fs in os.walk(path, followlinks=True):
         if (real := os.path.realpath(d)) in seen: dirs[:] = []; continue
         seen.add(real)
         dirs[:] = [x for x in dirs if not x.startswith('.')]
-        res += [p for f in fs if not f.startswith('.') and (p := Path(d)/f).is_file()]
+        res += [p for f in fs if not f.startswith('.') and ((p := Path(d)/f).is_file() or p.is_symlink() and not p.exists())]
     return sorted(res)
 
 def _check_image(fn):

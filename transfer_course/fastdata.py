@@ -220,7 +220,10 @@ class FastAug(RandTransform):
             u = lambda lo,hi: torch.rand(len(t), device=t.device, generator=g)*(hi-lo)+lo
             t = self._crop(t, u)
             if self.max_lighting: t = self._light(t, u)
-        elif tuple(t.shape[-2:])!=self.size: # validation (and `aug=False`): the whole square, resized
+        elif tuple(t.shape[-2:])!=self.size: # validation (and `aug=False`): the centre at the output's shape, resized
+            (h,w),(H,W) = self.size,t.shape[-2:]
+            if h*W > w*H: c = round(H*w/h); t = t[..., (W-c)//2:(W-c)//2+c] # as fastai's `Resize` crops: no stretching
+            elif h*W < w*H: c = round(W*h/w); t = t[..., (H-c)//2:(H-c)//2+c, :]
             t = F.interpolate(t, size=self.size, mode='bilinear', antialias=True, align_corners=False)
         if ifnone(self.channels_last, t.device.type=='cuda'): t = t.contiguous(memory_format=torch.channels_last)
         return TensorImage(t)
