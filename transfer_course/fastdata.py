@@ -132,6 +132,7 @@ class ImageCache:
         self.index = {f:i for i,f in enumerate(self.files)}
         self.stamps = [_stamp(f) for f in self.files] # taken before decoding: a file changed meanwhile counts as changed
         want = torch.device(ifnone(device, default_device()))
+        if want.type=='cuda' and not torch.cuda.is_available(): raise ValueError(f"device={device!r}, but PyTorch sees no CUDA GPU here: leave it out")
         fits = want.type=='cuda' and self.nbytes < max_frac*torch.cuda.mem_get_info(want)[0]
         self.device = want if fits else torch.device('cpu')
         if self.device.type=='cpu' and self.nbytes > 0.8*_free_ram():
