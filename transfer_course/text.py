@@ -220,11 +220,10 @@ def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained
     try: return f(name, local_files_only=True, **kwargs)
     except OSError: pass
     # offline, transformers retries for about a minute before failing: check first, and say what to do
-    if not hub_up():
-        if is_quick(): raise OfflineError(f"{name!r} is neither a local model folder nor in the Hugging Face cache, and the hub cannot "
-                                          "be reached from here: check the name or the path. Offline, use quick mode's MiniLM: leave the model "
-                                          "out on the command line, or pass `minilm_dir()` in Python")
-        raise OfflineError(offline_msg(f'the Hugging Face model {name!r}', socket.gaierror('huggingface.co unreachable')))
+    if not hub_up(): raise OfflineError(offline_msg(
+        f"the Hugging Face model {name!r} (neither a local model folder nor in the cache: check the name or the path)",
+        socket.gaierror('huggingface.co unreachable'),
+        instead="use quick mode's MiniLM: leave the model out on the command line, or pass `minilm_dir()` in Python"))
     return f(name, **kwargs)
 
 # %% ../nbs/20_sentiment.ipynb #c052

