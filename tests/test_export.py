@@ -3,7 +3,7 @@ import json, pytest, torch
 from PIL import Image
 from torchvision.models import resnet18
 from fastai.vision.all import PILImage
-from transfer_course.data import folder_dls
+from transfer_course.data import folder_dls, image_dls
 from transfer_course.vision import image_learner
 from transfer_course.export import save_safe, load_safe
 
@@ -42,3 +42,19 @@ def test_configs_saved_before_the_timm_flag_still_load(dls, tmp_path):
 
 def test_unknown_architecture_is_named(dls):
     with pytest.raises(ValueError, match="Unknown architecture 'bogus_net'"): image_learner(dls, 'bogus_net')
+
+@pytest.mark.parametrize('fast', [False, True])
+def test_non_square_size_reloads_at_its_shape(dls, tmp_path, fast):
+    "A model trained on (height, width) images reloads with the same input shape, and predicts the same"
+    from transfer_course.data import split_by_class
+    from transfer_course.fastdata import fast_dls
+    files, labels = list(dls.train_ds.items) + list(dls.valid_ds.items), [dls.vocab[int(y)] for _,y in dls.train_ds] + [dls.vocab[int(y)] for _,y in dls.valid_ds]
+    make = fast_dls if fast else image_dls
+    d = make(files, labels, split_by_class(labels, 0.3, 0), size=(32,48), bs=4, device='cpu', **({'verbose':False} if fast else {'num_workers':0}))
+    learn = image_learner(d, 'resnet18', pretrained=False)
+    save_safe(learn, tmp_path/'m')
+    back = load_safe(tmp_path/'m')
+    f = files[0]
+    x, xb = learn.dls.test_dl([f]).one_batch()[0], back.dls.test_dl([f]).one_batch()[0]
+    assert tuple(x.shape[-2:]) == (32,48) and x.shape == xb.shape and torch.allclose(x, xb, atol=1e-5)
+    assert torch.allclose(learn.predict(f)[2], back.predict(f)[2], atol=1e-5)

@@ -296,15 +296,16 @@ def upright_image(fn:Path|str|bytes|Tensor|np.ndarray|Image.Image # An image fil
 
 def image_block(get_y, # Function from file (or image) to label
                 valid_idx:list, # Indices of the validation items
-                size:int=224, # Side of the (square) training images
-                presize:int|None=None, # Item resize before batch augmentation (default: 2x `size`, as fastbook's 460 for 224)
+                size:int|tuple=224, # Side of the (square) training images, or their (height, width)
+                presize:int|tuple|None=None, # Item resize before batch augmentation (default: 2x `size`, as fastbook's 460 for 224)
                 aug:bool|dict=True, # Random resized crops, flips, rotation, lighting (`aug_transforms`); a dict changes its arguments, e.g. `dict(min_scale=0.35)`
                 vocab:list|None=None # The classes, kept in this order (a saved model's); default: the labels found, sorted
                )->DataBlock:
     "The course's image `DataBlock`: presize items on the CPU, augment batches on the GPU"
     # without augmentation there is nothing to presize for: `Resize` works on items only, so it resizes to `size` itself
     if not isinstance(aug, dict): aug = {} if aug else False # True: the course's defaults
-    item, batch = (Resize(presize or 2*size), aug_transforms(**{'size':size, 'min_scale':0.75, **aug})) if aug is not False else (Resize(size), None)
+    twice = 2*size if isinstance(size, int) else tuple(2*s for s in size) # (not a repeated tuple)
+    item, batch = (Resize(presize or twice), aug_transforms(**{'size':size, 'min_scale':0.75, **aug})) if aug is not False else (Resize(size), None)
     return DataBlock(blocks=(TransformBlock(upright_image, batch_tfms=IntToFloatTensor), CategoryBlock(vocab=vocab, sort=vocab is None)),
                      get_y=get_y, splitter=IndexSplitter(valid_idx), item_tfms=item, batch_tfms=batch)
 

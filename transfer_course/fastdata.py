@@ -330,7 +330,7 @@ class CachedDL(TfmdDL):
 def _cache_size(size): return int(round((size if isinstance(size,int) else max(size))*8/7))
 
 def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their labels, the validation indices (as for `image_dls`)
-             size:int=224, # Side of the (square) training images
+             size:int|tuple=224, # Side of the (square) training images, or their (height, width)
              bs:int=64, # Batch size (lowered when the training set is smaller)
              aug:bool|dict=True, # Random resized crops, flips, rotation, lighting (`FastAug`); a dict: `FastAug`'s arguments, e.g. `dict(min_scale=0.35)`; `False`: resize only
              vocab:list|None=None, # Class order; default sorted labels
@@ -454,7 +454,7 @@ def to_fast(self:Learner,
 
 # %% ../nbs/04_fastdata.ipynb #c050
 def fast_infer_dls(vocab:list, # The model's classes, in its order
-                   size:int=224, # The training size given to `fast_dls`
+                   size:int|tuple=224, # The training size given to `fast_dls`
                    cache_size:int|None=None, # The cache size given to `fast_dls` (default `size`·8/7)
                    device=None # Default `default_device()`
                   )->DataLoaders:

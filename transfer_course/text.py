@@ -223,7 +223,7 @@ def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained
     if not hub_up(): raise OfflineError(offline_msg(
         f"the Hugging Face model {name!r} (neither a local model folder nor in the cache: check the name or the path)",
         socket.gaierror('huggingface.co unreachable'),
-        instead="use quick mode's MiniLM: leave the model out on the command line, or pass `minilm_dir()` in Python"))
+        instead="use quick mode's MiniLM: leave the model out on the command line, or pass `transfer_course.models.minilm_dir()` in Python"))
     return f(name, **kwargs)
 
 # %% ../nbs/20_sentiment.ipynb #c052

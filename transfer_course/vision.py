@@ -95,9 +95,9 @@ def _timm_cached(arch:str)->bool:
     return bool(c.url) and (Path(torch.hub.get_dir())/'checkpoints'/Path(c.url).name).exists()
 
 def _item_size(dls):
-    "The side of `dls`'s `Resize` item transform"
+    "The (height, width) of `dls`'s `Resize` item transform"
     r = [t for t in dls.after_item.fs if isinstance(t, Resize)]
-    return int(r[0].size[0]) if r else None
+    return [int(r[0].size[1]), int(r[0].size[0])] if r else None # fastai's `Resize` keeps (width, height)
 
 # %% ../nbs/10_dog_breeds.ipynb #c045
 def _arch(cfg:dict):
@@ -112,10 +112,11 @@ def load_vision(path, # Folder written by `save_safe`
                 cfg:dict # Its config (from `read_cfg`)
                )->Learner:
     "Rebuild a vision `Learner` (model, labels, validation transforms) from a safe export"
-    size = cfg['size'][0] if cfg['size'] else 224
+    size, presize = tuple(cfg['size'] or (224,224)), cfg['presize'] # (height, width); configs before non-square sizes hold a side
     if cfg.get('cache_size'): dls = fast_infer_dls(cfg['vocab'], size, cfg['cache_size']) # trained on the fast path
     else:
-        block = image_block(lambda o: cfg['vocab'][0], [], size=size, presize=cfg['presize'], aug=cfg['aug'], vocab=cfg['vocab'])
+        block = image_block(lambda o: cfg['vocab'][0], [], size=size, presize=tuple(presize) if is_listy(presize) else presize,
+                            aug=cfg['aug'], vocab=cfg['vocab'])
         blank = PILImage.create(np.zeros((8,8,3), dtype=np.uint8)) # fastai needs one item to set the pipeline up
         dls = block.dataloaders([blank], bs=1, num_workers=0)
     if cfg['norm']: dls.add_tfms([Normalize.from_stats(*cfg['norm'])], 'after_batch')
