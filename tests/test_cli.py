@@ -77,8 +77,10 @@ def test_compare_refuses_existing_report_then_resumes_or_forces(compared, run_cl
     (out / 'my_notes.txt').write_text('mine')
     r = run_cli('compare', '--out', out, *FAST)
     assert r.returncode == 2 and '--resume' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    runs = (out / 'runs.csv').read_text()
     r = run_cli('compare', '--out', out, *FAST[:-1], '--resume')
     assert r.returncode == 0 and 'resuming: 2 of 2 runs already done' in r.stdout
+    assert (out / 'runs.csv').read_text() == runs # nothing trained again (a rerun's seconds would differ)
     r = run_cli('compare', '--out', out, '--sizes', '2', '--seeds', '1', '--epochs', '3', '--resume')
     assert r.returncode == 2 and 'epochs' in r.stderr and '--force' in r.stderr
     assert (out / 'my_notes.txt').read_text() == 'mine'

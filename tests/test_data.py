@@ -122,7 +122,8 @@ def test_split_by_class_keeps_every_class_on_both_sides(counts, pct, seed):
     train = Counter(l for i, l in enumerate(labels) if i not in v)
     valid = Counter(l for i, l in enumerate(labels) if i in v)
     assert set(train) == set(valid) == set(labels)
-    for c, n in Counter(labels).items(): assert valid[c] == min(n - 1, max(1, round(pct * n)))
+    for c, n in Counter(labels).items(): assert 1 <= valid[c] <= n - 1 and abs(valid[c] - pct * n) < 1 # the share asked for, to the image
+    assert split_by_class(labels, pct, seed) == sorted(v) # the same seed, the same split
 
 def test_images_appear_whole_and_leftovers_are_ignored(tmp_path, monkeypatch):
     "Writers rename a finished hidden file into place, so a process reading the folder meanwhile never sees half an image"
@@ -158,7 +159,7 @@ def test_class_folders_differing_only_in_case_are_named(tmp_path):
     d = tmp_path / 'pets'
     for c in ('Cats', 'cats', 'dogs'):
         for i in range(3): jpg(d / c / f'{i}.jpg')
-    with pytest.warns(UserWarning, match="Class folders that differ only in case or spaces are separate classes: 'Cats', 'cats'"):
+    with pytest.warns(UserWarning, match="Class folders that differ only in case, spaces, underscores or Unicode form are separate classes: 'Cats', 'cats'"):
         files, labels = label_images(scan_images(d))
     assert sorted(set(labels)) == ['Cats', 'cats', 'dogs']
 
@@ -199,7 +200,7 @@ def test_photos_are_turned_upright_everywhere(tmp_path):
     assert upright_image(f).size == up.size == (30, 60) and type(upright_image(f)) is PILImage
     assert np.array_equal(np.array(upright_image(f.read_bytes())), np.array(up.convert('RGB')))
     want = load_square(up, 24)
-    assert torch.equal(load_square(f, 24), want) and not torch.equal(load_square(Image.open(f), 24), want)
+    assert torch.equal(load_square(f, 24), want) and torch.equal(load_square(Image.open(f), 24), want) # a PIL image keeps its tag
     out = torch.zeros(1, 3, 24, 24, dtype=torch.uint8); _load_cuda([f], 24, out, 'cpu') # torchvision's decoder, as nvJPEG runs it
     assert (out[0].int() - want.int()).abs().max() <= 8
     f2 = tmp_path / 'phone2.jpg'; shutil.copy(f, f2)
@@ -213,3 +214,67 @@ def test_a_link_to_nothing_is_reported_not_skipped(tmp_path):
     (tmp_path / 'a' / 'moved.jpg').symlink_to(tmp_path / 'gone.jpg')  # its target was moved or deleted
     s = scan_images(tmp_path)
     assert [f.name for f, _ in s.broken] == ['moved.jpg'] and len(s.images) == 4
+
+def _split_folders(d, layout):
+    for parts in layout:
+        for i in range(3): jpg(d.joinpath(*parts) / f'{i}.jpg')
+
+def test_a_datasets_own_split_is_kept_or_refused_never_pooled(tmp_path):
+    "train/valid/test folders: labelling would pool them and split again (test images in training); refused, or kept with valid_name"
+    d = tmp_path / 'data'
+    _split_folders(d, [(s, c) for s in ('train', 'valid', 'test') for c in ('cat', 'dog')])
+    with pytest.raises(ValueError, match="valid_name='test'|valid_name='valid'"): label_images(scan_images(d), 'parent')
+    with pytest.warns(UserWarning, match='6 images under other split folders \\(test\\) are left out'):
+        dls = folder_dls(d, 'parent', valid_name='valid', size=24, bs=4, num_workers=0, device='cpu')
+    assert sorted(Path(f).parent.parent.name for f in dls.valid_ds.items) == ['valid'] * 6
+    assert {Path(f).parent.parent.name for f in dls.train_ds.items} == {'train'} and dls.vocab == ['cat', 'dog']
+    with pytest.raises(ValueError, match="No images under a folder named 'val'"): folder_dls(d, 'parent', valid_name='val')
+    e = tmp_path / 'inside'  # the split inside each class folder
+    _split_folders(e, [(c, s) for c in ('cat', 'dog') for s in ('train', 'valid')])
+    with pytest.raises(ValueError, match='the dataset.s own split'): label_images(scan_images(e))
+    with pytest.raises(ValueError, match='would make classes|own split'): label_images(scan_images(e), 'parent')
+    dls = folder_dls(e, valid_name='valid', size=24, bs=4, num_workers=0, device='cpu')
+    assert len(dls.valid_ds) == 6 and dls.vocab == ['cat', 'dog']
+
+def test_label_rule_names_and_pets_names_are_checked(tmp_path):
+    for c in ('a', 'b'): jpg(tmp_path / c / '0.jpg'); jpg(tmp_path / c / '1.jpg')
+    with pytest.raises(ValueError, match="label must be 'folder', 'parent', 'pets' or a regex"): label_images(scan_images(tmp_path), 'folders')
+    assert pets_label('beagle_7.JPG') == 'beagle' and is_dog('beagle_7.Jpeg') and not is_dog('Bengal_3.jpg')
+    with pytest.raises(ValueError, match='label your own photos by folder'): is_dog('IMG_0001.JPG')  # not silently a cat
+
+def test_twins_across_unicode_forms_and_underscores(tmp_path):
+    with pytest.warns(UserWarning, match='Unicode form'): assert len(warn_twins(['caf\u00e9', 'cafe\u0301', 'tea'])) == 1
+    with pytest.warns(UserWarning): assert warn_twins(['golden_retriever', 'Golden Retriever']) == [['golden_retriever', 'Golden Retriever']]
+
+def test_a_link_to_a_class_folder_is_that_class_not_an_empty_one(tmp_path):
+    for i in range(2): jpg(tmp_path / 'cat' / f'{i}.jpg'); jpg(tmp_path / 'dog' / f'{i}.jpg')
+    (tmp_path / 'kitty').symlink_to(tmp_path / 'cat', target_is_directory=True)
+    import warnings
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always'); _, labels = label_images(scan_images(tmp_path))
+    assert Counter(labels) == {'cat': 2, 'dog': 2} and not [x for x in w if 'no usable image' in str(x.message)]
+
+def test_in_memory_images_are_upright_rgb_or_refused_clearly(tmp_path):
+    import torch
+    from PIL import ImageOps
+    im = Image.new('RGB', (60, 30), (20, 20, 20)); ex = Image.Exif(); ex[0x0112] = 6
+    f = tmp_path / 'phone.jpg'; im.save(f, exif=ex)
+    from fastai.vision.all import PILImage
+    assert upright_image(PILImage.create(f)).size == upright_image(Image.open(f)).size == (30, 60) # as `predict(path)` sees it
+    rgba = np.zeros((8, 10, 4), np.uint8); rgba[..., 0] = 200
+    for o in (rgba, Image.fromarray(rgba), Image.new('CMYK', (10, 8)), torch.zeros(3, 8, 10, dtype=torch.uint8), np.zeros((8, 10), np.uint8)):
+        u = upright_image(o); assert u.mode == 'RGB' and u.size == (10, 8)
+    with pytest.raises(ValueError, match='uint8'): upright_image(np.random.rand(8, 10, 3))
+    with pytest.raises(ValueError, match='got shape'): upright_image(np.zeros((8, 10, 5), np.uint8))
+    raw = f.read_bytes()
+    with pytest.raises(ValueError, match='These bytes cannot be read as an image'): upright_image(raw[:len(raw) // 3])
+    (tmp_path / 'bad.jpg').write_text('not a photo')
+    with pytest.raises(ValueError, match='bad.jpg cannot be read as an image.*scan_images'): upright_image(tmp_path / 'bad.jpg')
+
+def test_files_labels_and_split_are_checked_for_both_pipelines(tmp_path):
+    fs = [jpg(tmp_path / c / f'{i}.jpg') for c in ('a', 'b') for i in range(3)]
+    ls = [f.parent.name for f in fs]
+    with pytest.raises(ValueError, match='give one label per file'): image_dls(fs, ls[:-1], [0, 3])
+    with pytest.raises(ValueError, match='outside 0..5'): image_dls(fs, ls, [0, 6])
+    with pytest.raises(ValueError, match='repeats indices'): image_dls(fs, ls, [0, 0, 3])
+    with pytest.warns(UserWarning, match='No validation images'): image_dls(fs, ls, [], size=24, bs=2, num_workers=0, device='cpu')

@@ -98,7 +98,7 @@ def test_a_second_run_grid_on_the_same_folder_is_refused(tmp_path):
 
 def test_run_grid_arguments(tmp_path):
     t = Counting()
-    for kw, msg in [(dict(seeds=0), 'at least 1'), (dict(seeds=2.5), 'whole number'), (dict(starts=()), 'starts must be'),
+    for kw, msg in [(dict(seeds=0), 'at least 1'), (dict(seeds=2.5), 'whole number of at least 1, got 2.5'), (dict(starts=()), 'starts must be'),
                     (dict(starts=('warm',)), 'starts must be'), (dict(resume=True, force=True), 'give one of them')]:
         with pytest.raises(ValueError, match=msg): run_grid(t, [2], out=tmp_path / 'never', **kw)
     with pytest.raises(ValueError, match=r"\(class 'x' has 20\)"): run_grid(t, [30], out=tmp_path / 'never')

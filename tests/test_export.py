@@ -58,3 +58,41 @@ def test_non_square_size_reloads_at_its_shape(dls, tmp_path, fast):
     x, xb = learn.dls.test_dl([f]).one_batch()[0], back.dls.test_dl([f]).one_batch()[0]
     assert tuple(x.shape[-2:]) == (32,48) and x.shape == xb.shape and torch.allclose(x, xb, atol=1e-5)
     assert torch.allclose(learn.predict(f)[2], back.predict(f)[2], atol=1e-5)
+
+def _round_trip(learn, tmp_path, f):
+    save_safe(learn, tmp_path/'m', overwrite=True)
+    back = load_safe(tmp_path/'m')
+    x, xb = learn.dls.test_dl([f]).one_batch()[0], back.dls.test_dl([f]).one_batch()[0]
+    assert x.shape == xb.shape and torch.allclose(x, xb, atol=1e-5)
+    assert torch.allclose(learn.predict(f)[2], back.predict(f)[2], atol=1e-5)
+    return back
+
+@pytest.mark.parametrize('kw', [dict(y_range=(0,1)), dict(lin_ftrs=[32], concat_pool=False, bn_final=True)])
+def test_head_options_are_saved_with_the_model(dls, tmp_path, kw):
+    _round_trip(image_learner(dls, 'resnet18', pretrained=False, **kw), tmp_path, dls.valid_ds.items[0])
+
+def test_config_is_made_when_saving(tmp_path):
+    "Without augmentation the item resize sets the size; after `learn.dls` changes (progressive resizing) the new size is saved"
+    d = tmp_path/'shapes'
+    for c, col in [('red', (220, 30, 30)), ('blue', (30, 30, 220))]:
+        (d/c).mkdir(parents=True)
+        for i in range(6): Image.new('RGB', (40 + i, 40), tuple(v + 5*i for v in col)).save(d/c/f'{i}.jpg')
+    learn = image_learner(folder_dls(d, size=32, bs=4, num_workers=0, device='cpu', aug=False), 'resnet18', pretrained=False)
+    f = learn.dls.valid_ds.items[0]
+    assert _round_trip(learn, tmp_path, f).dls.test_dl([f]).one_batch()[0].shape[-2:] == (32,32)
+    learn.dls = folder_dls(d, size=48, bs=4, num_workers=0, device='cpu')
+    assert _round_trip(learn, tmp_path, f).dls.test_dl([f]).one_batch()[0].shape[-2:] == (48,48)
+
+def test_what_cannot_be_rebuilt_is_refused_before_writing(dls, tmp_path):
+    for learn, why in [(image_learner(dls, lambda pretrained=False, **k: resnet18(), pretrained=False), 'by name'),
+                       (image_learner(dls, 'resnet18', pretrained=False, custom_head=torch.nn.Linear(512, 2)), 'custom_head')]:
+        with pytest.raises(ValueError, match=why): save_safe(learn, tmp_path/'m')
+        assert not (tmp_path/'m').exists()
+
+def test_a_loaded_model_predicts_but_will_not_train_on_its_stand_in(dls, tmp_path):
+    save_safe(image_learner(dls, 'resnet18', pretrained=False), tmp_path/'m')
+    back = load_safe(tmp_path/'m')
+    for f in (lambda: back.fit(1), back.validate, lambda: back.fine_tune(1)):
+        with pytest.raises(ValueError, match='stand-in'): f()
+    assert len(back.get_preds(dl=back.dls.test_dl(dls.valid_ds.items))[0]) == len(dls.valid_ds)
+    back.dls = dls; back.fit(1) # given data, it trains

@@ -7,11 +7,11 @@ Docs: https://transfer-course.github.io/transfer_course/data.html.md"""
 # %% auto #0
 __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'DEEP_MODES', 'SPLIT_NAMES', 'pets_label', 'is_dog', 'pets_path',
            'draw_pet', 'save_atomic', 'make_pets_standin', 'ImageScan', 'walk_files', 'scan_images', 'label_images',
-           'warn_twins', 'split_by_class', 'upright_image', 'image_block', 'FileLabels', 'image_dls', 'folder_dls',
-           'faces_folder', 'digits_folder']
+           'warn_twins', 'split_by_class', 'upright_image', 'image_block', 'FileLabels', 'check_items', 'image_dls',
+           'folder_dls', 'own_split', 'faces_folder', 'digits_folder']
 
 # %% ../nbs/01_data.ipynb #c002
-import io, os, re, random, warnings
+import io, os, re, random, warnings, unicodedata
 from pathlib import Path
 from collections import Counter
 from dataclasses import dataclass, field
@@ -22,7 +22,7 @@ from fastai.vision.all import *
 from .core import *
 
 # %% ../nbs/01_data.ipynb #c005
-PETS_RE = r'^(.+)_\d+\.jpe?g$'
+PETS_RE = r'^(.+)_\d+\.(?i:jpe?g)$'
 PETS_DOGS = ['american_bulldog', 'american_pit_bull_terrier', 'basset_hound', 'beagle', 'boxer', 'chihuahua',
     'english_cocker_spaniel', 'english_setter', 'german_shorthaired', 'great_pyrenees', 'havanese', 'japanese_chin',
     'keeshond', 'leonberger', 'miniature_pinscher', 'newfoundland', 'pomeranian', 'pug', 'saint_bernard', 'samoyed',
@@ -33,12 +33,16 @@ PETS_CATS = ['Abyssinian', 'Bengal', 'Birman', 'Bombay', 'British_Shorthair', 'E
 def pets_label(fn)->str:
     "The breed in a Pets file name: `great_pyrenees_173.jpg` -> `great_pyrenees`"
     m = re.match(PETS_RE, Path(fn).name)
-    if m is None: raise ValueError(f"{Path(fn).name!r} does not follow the Pets naming <breed>_<number>.jpg")
+    if m is None: raise ValueError(f"{Path(fn).name!r} does not follow the Pets naming <breed>_<number>.jpg (pets_label and is_dog "
+                                   "read Pets file names; label your own photos by folder instead)")
     return m[1]
 
 def is_dog(fn)->bool:
-    "Pets convention: dog breeds are lower case, cat breeds capitalised"
-    return Path(fn).name[0].islower()
+    "Is `fn` a dog in Pets? (Pets names dog breeds in lower case, cat breeds capitalised)"
+    b = pets_label(fn)
+    if b not in PETS_DOGS+PETS_CATS: raise ValueError(f"{b!r} (in {Path(fn).name!r}) is not one of the 37 Oxford-IIIT Pets breeds: is_dog "
+                                                      "reads Pets file names; label your own photos by folder instead")
+    return b in PETS_DOGS
 
 # %% ../nbs/01_data.ipynb #c010
 STANDIN = dict(n_per_breed=16, size=(256,192), breeds=PETS_DOGS[:10]+PETS_CATS[:4], seed=42)
@@ -164,7 +168,7 @@ def walk_files(path)->list:
     for d, dirs, fs in os.walk(path, followlinks=True):
         if (real := os.path.realpath(d)) in seen: dirs[:] = []; continue
         seen.add(real)
-        dirs[:] = [x for x in dirs if not x.startswith('.')]
+        dirs[:] = sorted((x for x in dirs if not x.startswith('.')), key=lambda x: (os.path.islink(os.path.join(d, x)), x)) # a link after its target
         res += [p for f in fs if not f.startswith('.') and ((p := Path(d)/f).is_file() or p.is_symlink() and not p.exists())]
     return sorted(res)
 
@@ -206,6 +210,7 @@ def _rule(label, root=None):
     if label=='folder': return lambda f: (p[0] if len(p := Path(f).relative_to(root).parts)>1 else None)
     if label=='parent': return parent_label
     if label=='pets': label = PETS_RE
+    elif re.fullmatch(r'\w+', label): raise ValueError(f"label must be 'folder', 'parent', 'pets' or a regex with one group; got {label!r}")
     try: rx = re.compile(label)
     except re.error as e: raise ValueError(f"label regex {label!r} is not a valid regular expression: {e}") from None
     if rx.groups < 1: raise ValueError(f"label regex {label!r} needs a group, e.g. r'^(.+)_\\d+\\.jpg$', whose text is the label")
@@ -213,11 +218,14 @@ def _rule(label, root=None):
 
 def label_images(scan:ImageScan, # From `scan_images`
                  label:str='folder', # 'folder' (the class folders right under `scan.path`), 'parent' (each image's own folder), 'pets' (Pets file names) or a regex on file names
-                 keep=None # Optional filter on files, e.g. `is_dog`
+                 keep=None, # Optional filter on files, e.g. `is_dog`
+                 split_ok:bool=False # Images may sit under split folders (train/, valid/): the caller keeps that split
                 )->tuple:
     "Files and labels of the usable images in `scan`, by `label`; clear errors when the rule does not fit"
     rule, files = _rule(label, scan.path), [f for f in scan.images if keep is None or keep(f)]
-    if not files: raise ValueError(f"No images in {scan.path} pass the filter {getattr(keep,'__name__',keep)}")
+    name = getattr(keep, '__name__', keep)
+    if not files: raise ValueError(f"No images in {scan.path} pass the filter {name}")
+    if len(files)<len(scan.images) and rank_distrib()==0: print(f"Note: {name} keeps {len(files)} of {len(scan.images)} images")
     labels = [rule(f) for f in files]
     if label=='folder': _check_folders(scan.path, files, labels)
     bad = [f for f,l in zip(files, labels) if l is None]
@@ -227,12 +235,28 @@ def label_images(scan:ImageScan, # From `scan_images`
     if bad and label!='folder': warnings.warn(f"label regex {label!r} does not match {len(bad)} of {len(files)} files; they are left out "
                           f"(e.g. {', '.join(f.name for f in bad[:3])})")
     files,labels = zip(*[(f,l) for f,l in zip(files, labels) if l is not None])
+    if label=='parent' and (s := sorted({l for l in labels if l.lower() in SPLIT_NAMES})):
+        raise ValueError(f"Images sit directly in folders named {', '.join(s)}, which 'parent' would make classes: label='folder' labels "
+                         f"each image by the class folder right under {scan.path} (and valid_name=... keeps the dataset's split)")
+    if not split_ok: _check_splits(scan.path, files, labels)
     warn_twins(labels, 'Class folders' if label in ('folder','parent') else 'Labels')
     if label=='parent' and len(set(labels))==1 and files[0].parent==scan.path:
         raise ValueError(f"All images sit directly in {scan.path}, so 'parent' labelling gives one class. Put each class "
                          "in its own sub-folder (e.g. beagle/, pug/), or pass a regex that reads the label from file names")
     return list(files), list(labels)
 
+def _check_splits(path, files, labels):
+    "Refuse labels that would pool a dataset's own train/valid/test folders and split them again"
+    split = lambda f,l: sorted({p for p in f.relative_to(path).parts[:-1] if p.lower() in SPLIT_NAMES and p!=l})
+    hit = next(((f,s) for f,l in zip(files, labels) if (s := split(f,l))), None)
+    if hit is None: return
+    names = sorted({p for f,l in zip(files, labels) for p in split(f,l)})
+    v = next((n for n in names if n.lower() not in ('train','training')), 'valid')
+    raise ValueError(f"Images sit in folders named {', '.join(names)} (e.g. {hit[0].relative_to(path)}), the dataset's own split: "
+                     "pooling them and drawing a new split would train on images held out for validation or testing. Keep the split: "
+                     f"folder_dls(path, label, valid_name={v!r}) (images under other split folders, such as test, are left out); "
+                     "or point it at one split's folder")
+    
 def _check_folders(path, files, labels):
     "Stop or warn where 'folder' labels would not be what the folder's owner meant"
     if all(l is None for l in labels):
@@ -241,13 +265,15 @@ def _check_folders(path, files, labels):
     top = sorted({l for l in labels if l is not None})
     if {t.lower() for t in top} <= SPLIT_NAMES:
         tr = next((t for t in top if t.lower() in ('train','training')), top[0])
-        raise ValueError(f"{path} is split into {', '.join(top)} folders, which would be the classes. Point it at the folder "
-                         f"whose sub-folders are the classes, e.g. {Path(path)/tr}")
-    empty = sorted(d.name for d in Path(path).iterdir() if d.is_dir() and not d.name.startswith('.') and d.name not in top)
+        raise ValueError(f"{path} is split into {', '.join(top)} folders, which would be the classes. Keep that split: "
+                         f"folder_dls(path, 'parent', valid_name=...) (Python); or point it at the folder whose sub-folders are the classes, e.g. {Path(path)/tr}")
+    real = {os.path.realpath(Path(path)/t) for t in top}
+    empty = sorted(d.name for d in Path(path).iterdir() if d.is_dir() and not d.name.startswith('.') and d.name not in top
+                   and os.path.realpath(d) not in real) # a link to a class folder is that class, counted once
     if empty: warnings.warn(f"class folders with no usable image are left out: {', '.join(empty[:10])}")
     loose = [f for f,l in zip(files, labels) if l is None]
     if loose: warnings.warn(f"{len(loose)} images sit directly in {path}, in no class folder; they are left out (e.g. {loose[0].name})")
-    deep = [f for f,l in zip(files, labels) if l is not None and len(f.relative_to(path).parts)>2]
+    deep = [f for f,l in zip(files, labels) if l is not None and {p.lower() for p in f.relative_to(path).parts[1:-1]} - SPLIT_NAMES]
     if deep: warnings.warn(f"{len(deep)} images sit in folders inside the class folders (e.g. {deep[0].relative_to(path)}); each is "
                            f"labelled by the class folder right under {path} ({', '.join(top[:6])}{', ...' if len(top)>6 else ''}). "
                            "Pass label='parent' (--label parent) to label each image by its own folder instead")
@@ -256,11 +282,12 @@ def _check_folders(path, files, labels):
 def warn_twins(labels, # The labels of a dataset
                what:str='Labels' # What they are, for the message
               )->list:
-    "Warn about labels that differ only in case or spaces (likely one class split in two); the groups of such labels"
+    "Warn about labels that differ only in case, spaces, underscores or Unicode form (likely one class split in two); the groups of such labels"
     groups = {}
-    for l in dict.fromkeys(map(str, labels)): groups.setdefault(' '.join(l.split()).lower(), []).append(l)
+    for l in dict.fromkeys(map(str, labels)):
+        groups.setdefault(' '.join(unicodedata.normalize('NFC', l).replace('_', ' ').split()).casefold(), []).append(l)
     twins = [v for v in groups.values() if len(v)>1]
-    if twins: warnings.warn(f"{what} that differ only in case or spaces are separate classes: {', '.join(map(repr, twins[0]))}"
+    if twins: warnings.warn(f"{what} that differ only in case, spaces, underscores or Unicode form are separate classes: {', '.join(map(repr, twins[0]))}"
                             f"{f' (and {len(twins)-1} more such groups)' if len(twins)>1 else ''}; merge them if they mean one class")
     return twins
 
@@ -288,11 +315,28 @@ def split_by_class(labels:list, # One label per item
 # %% ../nbs/01_data.ipynb #c032
 def upright_image(fn:Path|str|bytes|Tensor|np.ndarray|Image.Image # An image file, its bytes, or anything `PILImage.create` takes
                  )->PILImage: # (the annotation tells fastai's `test_dl` and `predict` which inputs this step takes)
-    "`PILImage.create`, turned the way a photo's EXIF orientation tag says, as photo viewers show it (fastai ignores the tag)"
-    if not isinstance(fn, (str, Path, bytes)): return PILImage.create(fn)
-    with Image.open(io.BytesIO(fn) if isinstance(fn, bytes) else fn) as im:
-        if im.mode in DEEP_MODES: raise ValueError(f"{im.mode} pixels (16-bit or floating point) are not supported: save it as an 8-bit image")
-        return PILImage(ImageOps.exif_transpose(im).convert('RGB'))
+    "An RGB `PILImage`, turned the way a photo's EXIF orientation tag says, as photo viewers show it (fastai ignores the tag)"
+    if not isinstance(fn, (str, Path, bytes)): return _upright(_pil(fn)) # in memory: a PIL image keeps its file's tag
+    try:
+        with Image.open(io.BytesIO(fn) if isinstance(fn, bytes) else fn) as im: return _upright(im)
+    except OSError as e: raise ValueError(f"{'These bytes' if isinstance(fn, bytes) else fn} cannot be read as an image "
+                                         f"({type(e).__name__}: {e}); scan_images(folder) lists every unreadable file of a folder") from None
+
+def _upright(im:Image.Image)->PILImage:
+    if im.mode in DEEP_MODES: raise ValueError(f"{im.mode} pixels (16-bit or floating point) are not supported: save it as an 8-bit image")
+    return PILImage(ImageOps.exif_transpose(im).convert('RGB'))
+
+def _pil(o)->Image.Image:
+    "An in-memory image (PIL image, array or tensor, channels last or first) as a PIL image, or a clear error"
+    if isinstance(o, Image.Image): return o
+    a = o.detach().cpu().numpy() if isinstance(o, Tensor) else np.asarray(o)
+    if a.ndim==3 and a.shape[0] in (1,3,4) and a.shape[-1] not in (1,3,4): a = a.transpose(1,2,0) # (C,H,W), as torch keeps images
+    if a.ndim==3 and a.shape[-1]==1: a = a[...,0]
+    if not (a.ndim==2 or a.ndim==3 and a.shape[-1] in (3,4)):
+        raise ValueError(f"An image array must be (height, width), (height, width, 3 or 4) or (3, height, width); got shape {a.shape}")
+    if a.dtype!=np.uint8: raise ValueError(f"The image array holds {a.dtype} values: give 8-bit pixels (uint8, 0-255), e.g. "
+                                           "(a*255).round().astype(np.uint8) for values in 0-1")
+    return Image.fromarray(a)
 
 def image_block(get_y, # Function from file (or image) to label
                 valid_idx:list, # Indices of the validation items
@@ -318,6 +362,23 @@ class FileLabels:
     def __call__(self, f): return self.d[str(f)]
     def __getstate__(self): return {'d': {}}
 
+def check_items(files:list, labels:list, valid_idx:list, # Image files, their labels, the validation indices
+                bs:int # Batch size
+               )->int:
+    "Check that files, labels and validation indices fit together; return `bs`, lowered (and said so) to fit the training set"
+    if not len(files): raise ValueError("No image files given: `files` is empty")
+    if len(files)!=len(labels): raise ValueError(f"{len(files)} files but {len(labels)} labels: give one label per file")
+    if any(not (isinstance(i, (int, np.integer)) and 0<=i<len(files)) for i in valid_idx):
+        raise ValueError(f"valid_idx holds indices outside 0..{len(files)-1} (whole numbers)")
+    if len(set(valid_idx))<len(valid_idx): raise ValueError("valid_idx repeats indices: each validation image would count more than once")
+    if not len(valid_idx): warnings.warn("No validation images (valid_idx is empty): valid_loss and the metrics will be None; "
+                                         "split_by_class(labels) holds out a share of each class")
+    n_train = len(files)-len(valid_idx)
+    if n_train<1: raise ValueError("No training images left after the validation split")
+    if not (isinstance(bs, int) and bs>=1): raise ValueError(f"bs must be a whole number of at least 1, got {bs!r}")
+    if bs>n_train: print(f"Note: only {n_train} training images, fewer than bs={bs}; using bs={n_train} so an epoch has a batch")
+    return min(bs, n_train)
+
 @delegates(image_block, but=['get_y','valid_idx'])
 def image_dls(files:list, labels:list, valid_idx:list, # From `label_images` and `split_by_class`
               bs:int=64, # Batch size (lowered when the training set is smaller)
@@ -326,12 +387,7 @@ def image_dls(files:list, labels:list, valid_idx:list, # From `label_images` and
               device=None, # Where batches go (default: the GPU if there is one)
               **kwargs)->DataLoaders:
     "fastai `DataLoaders` for labelled image files, with presizing and a batch size that fits the data"
-    n_train = len(files) - len(valid_idx)
-    if n_train < 1: raise ValueError("No training images left after the validation split")
-    if not (isinstance(bs, int) and bs >= 1): raise ValueError(f"bs must be a whole number of at least 1, got {bs!r}")
-    if bs > n_train:
-        print(f"Note: only {n_train} training images, fewer than bs={bs}; using bs={n_train} so an epoch has a batch")
-        bs = n_train
+    bs = check_items(files, labels, valid_idx, bs)
     dkw = dict(bs=bs, val_bs=val_bs or 2*bs, device=device) | ({} if num_workers is None else dict(num_workers=num_workers))
     return image_block(FileLabels(files, labels), valid_idx, **kwargs).dataloaders(list(files), **dkw)
 
@@ -342,13 +398,32 @@ def folder_dls(path, # Folder of images
                keep=None, # Optional filter on files, e.g. `is_dog`
                valid_pct:float=0.2, # Share of each class held out for validation
                seed:int=42, # Seed of the split
+               valid_name:str|None=None, # Keep the dataset's own split: the name of its validation folders (e.g. 'valid')
                make=image_dls, # What builds the `DataLoaders` from files, labels and validation indices
                **kwargs)->DataLoaders:
     "Checked, labelled, class-stratified `DataLoaders` for a folder of images"
     scan = scan_images(path)
     if rank_distrib()==0 and (scan.broken or scan.skipped or set(scan.modes)-{'RGB'}): print(scan) # once, not once per process
-    files, labels = label_images(scan, label, keep)
-    return make(files, labels, split_by_class(labels, valid_pct, seed), **kwargs)
+    files, labels = label_images(scan, label, keep, split_ok=valid_name is not None)
+    if valid_name is None: return make(files, labels, split_by_class(labels, valid_pct, seed), **kwargs)
+    return make(*own_split(scan.path, files, labels, valid_name), **kwargs)
+
+def own_split(path, files:list, labels:list, # A folder, and its labelled files
+              valid_name:str='valid' # The name of the folders holding the validation images
+             )->tuple:
+    "Files, labels and validation indices of the split the folders make: under `valid_name` to validate, other split folders (test) left out"
+    dirs = [{p.lower() for p in Path(f).relative_to(path).parts[:-1]} for f in files]
+    v, out = valid_name.lower(), {'train','training'} | {valid_name.lower()}
+    keep = [i for i,d in enumerate(dirs) if not (d & SPLIT_NAMES) - out]
+    if len(keep)<len(files): warnings.warn(f"{len(files)-len(keep)} images under other split folders "
+                                           f"({', '.join(sorted({p for d in dirs for p in d & SPLIT_NAMES} - out))}) are left out")
+    files, labels, dirs = [files[i] for i in keep], [labels[i] for i in keep], [dirs[i] for i in keep]
+    valid = [i for i,d in enumerate(dirs) if v in d]
+    if not valid: raise ValueError(f"No images under a folder named {valid_name!r} in {path}: give the name of its validation folders")
+    if len(valid)==len(files): raise ValueError(f"Every image is under a folder named {valid_name!r}: there is nothing to train on")
+    unseen = sorted(set(labels[i] for i in valid) - set(l for i,l in enumerate(labels) if v not in dirs[i]))
+    if unseen: warnings.warn(f"Classes with validation images but no training image (the model cannot predict them): {', '.join(map(str, unseen[:10]))}")
+    return files, labels, valid
 
 # %% ../nbs/01_data.ipynb #c040
 def faces_folder(dest=None, # Folder to write into; default under `tc_home()`

@@ -181,7 +181,8 @@ class TextTask:
         return f"sets are balanced over {len(self.counts)} classes, and class {self.counts.idxmin()!r} has {self.counts.min()} training texts"
     def cfg(self)->dict: return dict(task=self.name, model=model_name(self.model), rows=len(self.df), data_hash=self.data_hash, n_valid=self.n_valid, epochs=self.epochs,
                                      scratch_epochs=self.scratch_epochs, lr=self.lr, scratch_lr=self.scratch_lr, bs=self.bs,
-                                     **({} if self.pool=='mean' else dict(pool=self.pool))) # recorded when not the default
+                                     **({} if self.pool=='mean' else dict(pool=self.pool)), # recorded when not the default
+                                     **({} if self.valid_last else dict(valid_last=False))) # (epoch times with validation differ)
     def learner(self, n:int, seed:int, pretrained:bool)->Learner:
         "The learner of one run: `n` class-balanced texts drawn with `seed`, with the callbacks `run_result` reads"
         k = len(self.counts)
@@ -332,9 +333,10 @@ def run_grid(task, # An `ImageTask` or `TextTask`
             )->pd.DataFrame:
     "Train pretrained and scratch for every size and seed; one row per run"
     sizes = check_sizes(sizes, task.max_n(), task.unit, step=getattr(task, 'step', 1), limit=task.limit())
-    try: seeds = _whole(seeds)
-    except TypeError: seeds = 0
-    if seeds < 1: raise ValueError(f"seeds must be a whole number of at least 1, got {seeds!r}")
+    try: n = _whole(seeds)
+    except TypeError: n = 0
+    if n < 1: raise ValueError(f"seeds must be a whole number of at least 1, got {seeds!r}")
+    seeds = n
     known = tuple(getattr(task, 'starts', STARTS))
     starts = [starts] if isinstance(starts, str) else list(dict.fromkeys(ifnone(starts, known)))
     if not starts or set(starts)-set(known): raise ValueError(f"starts must be some of {known}, got {starts}")

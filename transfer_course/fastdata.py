@@ -23,7 +23,7 @@ import torch, torch.nn.functional as F
 from torch import Tensor
 from PIL import Image
 from .core import *
-from .data import upright_image, FileLabels
+from .data import upright_image, FileLabels, check_items
 
 # %% ../nbs/04_fastdata.ipynb #c007
 def square(img:Tensor, # uint8 image (3,h,w), on any device
@@ -41,7 +41,7 @@ def load_square(src, # Image file path, PIL image or encoded bytes
                 size:int # Side of the result
                )->Tensor:
     "Decode `src` on the CPU into a `size`×`size` uint8 tensor (3,size,size): its centre square, resized"
-    im = src.convert('RGB') if isinstance(src, Image.Image) else upright_image(src) # a file: turned as its EXIF tag says
+    im = upright_image(src) # turned as its EXIF tag says (a PIL image keeps its file's)
     return square(torch.from_numpy(np.array(im)).permute(2,0,1), size)
 
 # %% ../nbs/04_fastdata.ipynb #c010
@@ -347,18 +347,10 @@ def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their label
                   ('num_workers', "batches are gathered from the cache in this process (and made ahead in a thread)")]:
         if k in kwargs: raise TypeError(f"fast_dls takes no {k}: {why}")
     files = [Path(f) for f in files]
-    if not files: raise ValueError("No image files given: `files` is empty")
-    if len(files)!=len(labels): raise ValueError(f"{len(files)} files but {len(labels)} labels: give one label per file")
-    if any(not 0<=i<len(files) for i in valid_idx): raise ValueError(f"valid_idx holds indices outside 0..{len(files)-1}")
-    splits = IndexSplitter(valid_idx)(files)
-    n_train = len(splits[0])
-    if n_train<1: raise ValueError("No training images left after the validation split")
     side = max(size) if isinstance(size, tuple) else size
     if not (isinstance(side, int) and side>=1 and min(tuplify(size))>=1): raise ValueError(f"size must be a whole number of pixels (or a pair), at least 1; got {size!r}")
-    if not (isinstance(bs, int) and bs>=1): raise ValueError(f"bs must be a whole number of at least 1, got {bs!r}")
-    if bs>n_train:
-        print(f"Note: only {n_train} training images, fewer than bs={bs}; using bs={n_train} so an epoch has a batch")
-        bs = n_train
+    bs = check_items(files, labels, valid_idx, bs)
+    splits = IndexSplitter(valid_idx)(files)
     device = torch.device(ifnone(device, default_device()))
     if cache is not None:
         if (miss := [f for f in files if f not in cache.index]): raise ValueError(f"{len(miss)} files are not in the cache given, e.g. {miss[0]}")

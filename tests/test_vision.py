@@ -1,0 +1,21 @@
+"Lesson 1's learner: what `keep_bn` promises."
+import torch
+from fastcore.basics import first
+from torch import nn
+from PIL import Image
+from transfer_course.data import folder_dls
+from transfer_course.vision import image_learner
+
+def test_keep_bn_keeps_the_batchnorm_statistics_and_still_trains(tmp_path):
+    for c, col in [('red', (220, 30, 30)), ('blue', (30, 30, 220))]:
+        (tmp_path/c).mkdir()
+        for i in range(6): Image.new('RGB', (40, 40), tuple(v + 5*i for v in col)).save(tmp_path/c/f'{i}.jpg')
+    dls = folder_dls(tmp_path, size=32, bs=4, num_workers=0, device='cpu')
+    stats = lambda m: [b.running_mean.clone() for b in m.modules() if isinstance(b, nn.modules.batchnorm._BatchNorm)]
+    for keep in (True, False):
+        learn = image_learner(dls, 'resnet18', pretrained=False, keep_bn=keep)
+        before, w = stats(learn.model), first(learn.model[0].parameters()).detach().clone()
+        learn.fit(1)
+        moved = any(not torch.equal(a, b) for a, b in zip(before, stats(learn.model)))
+        assert moved != keep, f"keep_bn={keep}: running statistics {'moved' if moved else 'did not move'}"
+        assert not torch.equal(w, first(learn.model[0].parameters())) # the weights train either way
