@@ -278,3 +278,18 @@ def test_files_labels_and_split_are_checked_for_both_pipelines(tmp_path):
     with pytest.raises(ValueError, match='outside 0..5'): image_dls(fs, ls, [0, 6])
     with pytest.raises(ValueError, match='repeats indices'): image_dls(fs, ls, [0, 0, 3])
     with pytest.warns(UserWarning, match='No validation images'): image_dls(fs, ls, [], size=24, bs=2, num_workers=0, device='cpu')
+
+def test_copies_across_labels_or_the_split_are_named(tmp_path):
+    "A copy (or a link) of a cat photo filed under dog, or one image on both sides of the split: a warning names them"
+    for c in ('cat', 'dog'):
+        for i in range(4): jpg(tmp_path / c / f'{i}.jpg', (40 * i, 100 if c == 'cat' else 200, 50))
+    shutil.copy(tmp_path / 'cat' / '0.jpg', tmp_path / 'dog' / 'copy.jpg')
+    with pytest.warns(UserWarning, match=r'1 images are there more than once under different labels.*cat/0.jpg and dog/copy.jpg'):
+        folder_dls(tmp_path, size=24, bs=2, num_workers=0, device='cpu')
+    (tmp_path / 'dog' / 'copy.jpg').unlink()
+    shutil.copy(tmp_path / 'cat' / '1.jpg', tmp_path / 'cat' / 'again.jpg')
+    s = scan_images(tmp_path); files, labels = label_images(s)
+    i, j = files.index(tmp_path / 'cat' / '1.jpg'), files.index(tmp_path / 'cat' / 'again.jpg')
+    with pytest.warns(UserWarning, match='in both the training and the validation set'): warn_copies(s, files, labels, [i])
+    import warnings
+    with warnings.catch_warnings(): warnings.simplefilter('error'); assert warn_copies(s, files, labels, [i, j]) == [[min(i, j), max(i, j)]]

@@ -8,10 +8,10 @@ Docs: https://transfer-course.github.io/transfer_course/data.html.md"""
 __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'DEEP_MODES', 'SPLIT_NAMES', 'pets_label', 'is_dog', 'pets_path',
            'draw_pet', 'save_atomic', 'make_pets_standin', 'ImageScan', 'walk_files', 'scan_images', 'label_images',
            'warn_twins', 'split_by_class', 'upright_image', 'image_block', 'FileLabels', 'check_items', 'image_dls',
-           'folder_dls', 'own_split', 'faces_folder', 'digits_folder']
+           'folder_dls', 'warn_copies', 'own_split', 'faces_folder', 'digits_folder']
 
 # %% ../nbs/01_data.ipynb #c002
-import io, os, re, random, warnings, unicodedata
+import io, os, re, random, warnings, unicodedata, hashlib
 from pathlib import Path
 from collections import Counter
 from dataclasses import dataclass, field
@@ -150,6 +150,7 @@ class ImageScan:
     broken: list = field(default_factory=list) # (file, reason) for image files that fail to decode
     skipped: list = field(default_factory=list) # files that are not images
     modes: Counter = field(default_factory=Counter) # colour modes of the usable images ('RGB', 'L', 'RGBA', 'CMYK', ...)
+    digests: dict = field(default_factory=dict, repr=False) # usable image -> MD5 of its bytes (finds copies)
 
     def __repr__(self):
         conv = sum(v for k,v in self.modes.items() if k!='RGB')
@@ -173,14 +174,15 @@ def walk_files(path)->list:
     return sorted(res)
 
 def _check_image(fn):
-    "('ok', mode) if `fn` decodes fully, else ('broken', reason)"
+    "('ok', (mode, MD5 of the bytes)) if `fn` decodes fully, else ('broken', reason)"
     try:
-        with Image.open(fn) as im:
+        raw = Path(fn).read_bytes()
+        with Image.open(io.BytesIO(raw)) as im:
             mode = im.mode
             if mode in DEEP_MODES: return 'broken', f"{mode} pixels (16-bit or floating point) are not supported: save it as an 8-bit image"
             im.draft('RGB', (64,64)) # JPEG: decode at reduced scale; a truncated file still fails
             im.load()
-        return 'ok', mode
+        return 'ok', (mode, hashlib.md5(raw).hexdigest())
     except Exception as e: return 'broken', f"{type(e).__name__}: {e}"
 
 def scan_images(path, # A folder of images (searched recursively)
@@ -196,7 +198,7 @@ def scan_images(path, # A folder of images (searched recursively)
     res = ImageScan(path, skipped=[f for f in files if f.suffix.lower() not in exts])
     cands = [f for f in files if f.suffix.lower() in exts]
     for f,(ok,v) in zip(cands, parallel(_check_image, cands, n_workers=n_workers, progress=False)):
-        if ok=='ok': res.images.append(f); res.modes[v] += 1
+        if ok=='ok': res.images.append(f); res.modes[v[0]] += 1; res.digests[f] = v[1]
         else: res.broken.append((f, v))
     if not res.images: raise ValueError(f"No usable images in {path}: {len(res.broken)} broken image files, "
                                         f"{len(res.skipped)} other files ({', '.join(f.name for f in res.skipped[:3])})")
@@ -405,8 +407,25 @@ def folder_dls(path, # Folder of images
     scan = scan_images(path)
     if rank_distrib()==0 and (scan.broken or scan.skipped or set(scan.modes)-{'RGB'}): print(scan) # once, not once per process
     files, labels = label_images(scan, label, keep, split_ok=valid_name is not None)
-    if valid_name is None: return make(files, labels, split_by_class(labels, valid_pct, seed), **kwargs)
-    return make(*own_split(scan.path, files, labels, valid_name), **kwargs)
+    if valid_name is None: valid = split_by_class(labels, valid_pct, seed)
+    else: files, labels, valid = own_split(scan.path, files, labels, valid_name)
+    warn_copies(scan, files, labels, valid)
+    return make(files, labels, valid, **kwargs)
+
+def warn_copies(scan:ImageScan, files:list, labels:list, valid:list # From `scan_images`, `label_images` and a split
+               )->list:
+    "Warn about copies of one image (the same bytes) under two labels, or on both sides of the split; the groups of copies"
+    by = {}
+    for i,f in enumerate(files): by.setdefault(scan.digests.get(f, f), []).append(i)
+    groups, v = [ix for ix in by.values() if len(ix)>1], set(valid)
+    eg = lambda ix: ' and '.join(str(Path(files[i]).relative_to(scan.path)) for i in ix[:2])
+    if (two := [ix for ix in groups if len({labels[i] for i in ix})>1]):
+        warnings.warn(f"{len(two)} images are there more than once under different labels (the same bytes), e.g. {eg(two[0])}: "
+                      "keep each under its right label only")
+    if (both := [ix for ix in groups if len({i in v for i in ix})>1]):
+        warnings.warn(f"{len(both)} images are in both the training and the validation set (copies: the same bytes), e.g. {eg(both[0])}: "
+                      "accuracy on them measures memory, not what the model learned; remove the copies")
+    return groups
 
 def own_split(path, files:list, labels:list, # A folder, and its labelled files
               valid_name:str='valid' # The name of the folders holding the validation images

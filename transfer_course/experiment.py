@@ -159,7 +159,9 @@ class TextTask:
     unit, starts = 'labelled texts', STARTS
     def __init__(self, df, # Labelled texts with a boolean validation column (e.g. `text.tweets()`)
                  model, # Hugging Face model name or folder
-                 text_col:str='text', label_col:str='label', valid_col:str='is_valid',
+                 text_col:str='text', # The column of texts
+                 label_col:str='label', # The column of labels
+                 valid_col:str='is_valid', # The boolean column marking validation rows
                  n_valid:int|None=tx.N_VALID, # Validation texts (class-balanced, the same for every run); `None`: all
                  epochs:int=tx.EPOCHS, # Epochs of the whole network after one frozen epoch
                  lr:float=tx.LR, scratch_lr:float=tx.SCRATCH_LR, # Learning rates (lesson 2's measured recipe)
@@ -224,7 +226,9 @@ def _whole(o)->int:
     if isinstance(o, str) and o.strip().isdigit(): return int(o)
     raise TypeError(o)
 
-def check_sizes(sizes, max_n:int, unit:str='per class',
+def check_sizes(sizes, # One size or several (ints, or whole numbers as floats or strings)
+                max_n:int, # The largest size the data allows
+                unit:str='per class', # What a size counts, for the message
                 step:int=1, # Sizes must be multiples of this (text: the number of classes, for balanced sets); others are rounded down
                 limit:str='' # Why `max_n` is the limit, for the message
                )->list:
@@ -436,7 +440,11 @@ def colors(starts)->dict:
     "Plot colours: the lesson's two starts keep theirs, any other takes matplotlib's next one"
     return {**COLORS, **{s:f"C{i+2}" for i,s in enumerate(s for s in starts if s not in COLORS)}}
 
-def plot_accuracy(df, fn=None, unit:str='labelled examples per class', ax=None):
+def plot_accuracy(df, # Runs, from `run_grid`
+                  fn=None, # Save the plot to this file too
+                  unit:str='labelled examples per class', # The x axis: what a size counts
+                  ax=None # Draw into this matplotlib axis (default: a new figure)
+                 ):
     "Accuracy vs labelled-set size, mean ± std over seeds, pretrained vs scratch"
     s = by_size(df)
     if ax is None: _,ax = plt.subplots(figsize=(6,4))
@@ -452,7 +460,10 @@ def plot_accuracy(df, fn=None, unit:str='labelled examples per class', ax=None):
     if fn: ax.figure.savefig(fn, dpi=100, bbox_inches='tight')
     return ax
 
-def plot_time(df, fn=None, ax=None):
+def plot_time(df, # Runs, from `run_grid`
+              fn=None, # Save the plot to this file too
+              ax=None # Draw into this matplotlib axis (default: a new figure)
+             ):
     "Validation accuracy after each epoch vs wall time, one line per run"
     if ax is None: _,ax = plt.subplots(figsize=(6,4))
     col = colors(starts_of(df))
@@ -466,7 +477,9 @@ def plot_time(df, fn=None, ax=None):
     return ax
 
 # %% ../nbs/30_less_data_less_time.ipynb #c042
-def md_table(df:pd.DataFrame, floatfmt:str='.3f')->str:
+def md_table(df:pd.DataFrame, # Any table
+             floatfmt:str='.3f' # How floats are written
+            )->str:
     "A Markdown table of `df` (no extra dependency)"
     def f(v):
         if v is None or (np.isscalar(v) or v is pd.NA) and pd.isna(v): return '—' # None, NaN and pandas' NA alike
@@ -477,8 +490,9 @@ def md_table(df:pd.DataFrame, floatfmt:str='.3f')->str:
 def report(df, out, # Runs and the folder to write into
            target:float, # Accuracy target for the cost table
            price_per_hour:float|None=None, # Device price per hour, for money
-           unit:str='labelled examples per class',
-           title:str='Pretrained vs scratch')->str:
+           unit:str='labelled examples per class', # What a size counts (the task's `unit`)
+           title:str='Pretrained vs scratch' # The report's heading
+          )->str:
     "Write plots and `report.md` into `out`; return the Markdown"
     if not len(df): raise ValueError("no runs to report: run `run_grid` first")
     c = cost_table(df, target, price_per_hour) # checks `target` and the price before anything is written
