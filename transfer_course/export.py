@@ -104,7 +104,7 @@ class PredictOnly(Callback):
            "Predict with learn.predict(x), or learn.get_preds(dl=learn.dls.test_dl(items)) for many; to validate or train "
            "it, first set learn.dls to DataLoaders of your labelled data, with the saved classes in their order (learn.dls.vocab)")
     def _stand_in(self): return getattr(self.learn.dls, 'stand_in', False)
-    def before_fit(self):
+    def before_train(self): # (not before_fit, which `get_preds` runs too)
         if self._stand_in(): raise ValueError(self.msg)
     def before_validate(self):
         if self._stand_in() and any(self.dl is o for o in self.dls.loaders): raise ValueError(self.msg)
