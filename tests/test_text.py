@@ -385,3 +385,9 @@ def test_save_refuses_before_writing(small, tmp_path):
 def test_tfidf_explains_texts_without_words():
     df = pd.DataFrame(dict(text=['😀', 'a b', '😢', 'x'], label=['p', 'n', 'p', 'n'], is_valid=[False, False, True, True]))
     with pytest.raises(ValueError, match="TF-IDF found no words.*character n-grams"): tfidf_baseline(df)
+
+def test_labels_the_tokenizer_cannot_read_load_quietly(tmp_path):
+    learn = hf_learner(hf_dls(T12.assign(label=['😀', '😢']*6), minilm_dir(), bs=4, max_len=16))
+    d = save_hf(learn, tmp_path/'m')
+    with warnings.catch_warnings(): warnings.simplefilter('error', UserWarning); back = load_safe(d) # its stand-in texts are the labels
+    assert list(back.dls.vocab) == ['😀', '😢']

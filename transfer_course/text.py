@@ -313,7 +313,7 @@ class HFTokenize(Transform):
                       "same input. Is the model for this language/script?", stacklevel=3)
 
     def encode_all(self, texts)->list:
-        "Token ids of each of `texts`, in one call of the tokenizer; warns once if any was cut"
+        "Token ids of each of `texts`, in one call of the tokenizer; warns once if any was cut, once if any is only unknown tokens"
         texts = list(texts)
         ids = self.tok(texts, truncation=True, max_length=self.max_len+1)['input_ids'] # one extra token shows who is too long
         long = [i for i,o in enumerate(ids) if len(o)>self.max_len]
@@ -504,7 +504,7 @@ def _check_hf(hf:Path, want:dict|None):
     if not hf.is_dir(): raise FileNotFoundError(f"{hf} is missing, so the saved folder is incomplete (the tokenizer and the transformer's "
                                                 f"config are kept there): {_COPY}")
     if want is None: return # saved before checksums were recorded
-    have = {k:v for k,v in _sha256s(hf).items() if not Path(k).name.startswith('.')}
+    have = {k:v for k,v in _sha256s(hf).items() if not any(p.startswith('.') for p in Path(k).parts)} # not the files tools hide
     bad = [f"{f} missing" if f not in have else f"{f} changed" for f in want if have.get(f)!=want[f]] + [f"{f} added" for f in have if f not in want]
     if bad: raise ValueError(f"The tokenizer files in {hf} are missing or changed ({', '.join(bad)}): {_COPY}")
 
@@ -521,7 +521,9 @@ def load_hf(path, cfg:dict)->Learner:
     body = AutoModel.from_config(_from_hf(AutoConfig.from_pretrained, hf, 'config.json'))
     model = load_weights(HFClassifier(body, len(cfg['vocab']), cfg['pool'], tok.pad_token_id), path)
     tfm,v = HFTokenize(tok, hf, cfg['max_len']),cfg['vocab']
-    dsets = _hf_dsets(tfm, tfm.encode_all(map(str, v)), v, [list(range(len(v)))]*2, vocab=v) # the labels, as stand-in texts
+    with warnings.catch_warnings(): # the labels, as stand-in texts: whether they are cut or unknown to the tokenizer does not matter
+        warnings.simplefilter('ignore'); ids = tfm.encode_all(map(str, v))
+    dsets = _hf_dsets(tfm, ids, v, [list(range(len(v)))]*2, vocab=v)
     dls = dsets.dataloaders(bs=len(v), before_batch=partial(pad_input, pad_idx=tok.pad_token_id), num_workers=0)
     dls.stand_in = True # `PredictOnly` refuses to train or validate on these
     return Learner(dls, model, splitter=hf_splitter, metrics=accuracy, train_bn=False, cbs=PredictOnly())
