@@ -350,7 +350,7 @@ def hf_dls(df:pd.DataFrame, # Labelled texts
            label_col:str='label', # The column of labels
            valid_col:str='is_valid', # The boolean column marking validation rows
            bs:int=16, # Batch size
-           max_len:int|None=None, # Cut texts to this many tokens (default: the most the model reads)
+           max_len:int|None=None, # Cut texts to this many tokens, special tokens included, up to the most the model reads (the default)
            seed:int|None=None, # Seed fastai's random generators first (shuffling, and the model you create next)
            **kwargs)->DataLoaders:
     "fastai `DataLoaders` of `df` for a Hugging Face model: tokenised once, batches of similar lengths padded per batch"
