@@ -264,3 +264,19 @@ def test_texts_of_files_skip_empty_ones_and_say_which(tmp_path, capsys):
         with pytest.raises(ValueError, match="byte 0xe9 at position 3 cannot be decoded.*--encoding latin-1"): _texts([str(tmp_path/f)])
     (tmp_path/'d.csv').write_text('text,text\na,b\n')
     with pytest.raises(ValueError, match="2 columns named 'text'"): _texts([str(tmp_path/'d.csv')])
+
+def test_train_keeps_a_folders_own_split(tmp_path, run_cli):
+    "train/valid/test folders: refused with the option to use, then trained on with --valid-name (test left out)"
+    from PIL import Image
+    d = tmp_path / 'split'
+    for s in ('train', 'valid', 'test'):
+        for c, col in [('red', (220, 30, 30)), ('blue', (30, 30, 220))]:
+            (d / s / c).mkdir(parents=True)
+            for i in range(3 if s == 'train' else 2): Image.new('RGB', (40, 40), tuple(v + 9 * i for v in col)).save(d / s / c / f'{i}.jpg')
+    r = run_cli('train', 'vision', '--data', d, '--label', 'parent', '--out', tmp_path / 'm', '--epochs', '1', '--size', '32')
+    assert r.returncode == 2 and '--valid-name valid' in r.stderr and not (tmp_path / 'm').exists()
+    r = run_cli('train', 'vision', '--data', d, '--label', 'parent', '--valid-name', 'valid', '--out', tmp_path / 'm', '--epochs', '1', '--size', '32')
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert 'accuracy' in r.stdout and '4 images under other split folders (test) are left out' in r.stderr
+    r = run_cli('train', 'text', '--valid-name', 'valid')
+    assert r.returncode == 2 and '--valid-name is for images' in r.stderr

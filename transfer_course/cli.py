@@ -71,7 +71,7 @@ def _exists(p):
     if not Path(p).exists(): raise FileNotFoundError(f"{p} does not exist")
     return Path(p)
 
-VISION_OPTS, TEXT_OPTS, DATA_OPTS = ('size', 'train_bn'), ('text_col', 'encoding'), ('label', 'text_col', 'encoding')
+VISION_OPTS, TEXT_OPTS, DATA_OPTS = ('size', 'train_bn', 'valid_name'), ('text_col', 'encoding'), ('label', 'text_col', 'encoding', 'valid_name')
 
 def _not_for(task, data, **opts):
     "Refuse, rather than ignore, options given (not None/False) that `task`, or the built-in data (`data` None), has no use for"
@@ -140,6 +140,7 @@ def train(task:str, # vision or text
           size:int=None, # Vision: image side
           bs:int=None, # Batch size (per process under `accelerate launch`)
           valid_pct:float=0.2, # Share of each class held out to report accuracy on
+          valid_name:str=None, # Vision: keep the folder's own split; the name of its validation folders, e.g. valid (others, such as test, are left out)
           full:bool=False, # Full mode: hub weights (needs the internet)
           train_bn:bool=False, # Vision: re-estimate BatchNorm statistics from your batches (fastai's default) instead of keeping the pretrained ones
           force:bool=False, # Overwrite a model already saved in --out
@@ -148,7 +149,7 @@ def train(task:str, # vision or text
     from transfer_course.export import _check_dest
     if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
     _positive(epochs=epochs, size=size, bs=bs)
-    _not_for(task, data, size=size, train_bn=train_bn, label=label, text_col=text_col, encoding=encoding)
+    _not_for(task, data, size=size, train_bn=train_bn, label=label, text_col=text_col, encoding=encoding, valid_name=valid_name)
     label, text_col, encoding = _defaults(task, label, text_col, encoding)
     if not 0 < valid_pct < 1: raise ValueError(f"--valid-pct is the share of each class held out, between 0 and 1 (e.g. 0.2), got {valid_pct}")
     _offline_ready(task, full, arch)
@@ -160,7 +161,7 @@ def train(task:str, # vision or text
     st = join_processes()
     from fastai.distributed import rank0_first, rank_distrib
     make = _vision_learner if task=='vision' else _text_learner
-    learn, fit, save = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding)
+    learn, fit, save = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name)
     bar = nullcontext() if sys.stdout.isatty() else learn.no_bar() # a log file gets the epoch table, not redrawn bars
     if not sys.stdout.isatty(): learn.add_cb(LogTable())
     try:
@@ -176,7 +177,7 @@ def train(task:str, # vision or text
     finally:
         if st is not None: st.destroy_process_group() # a gloo group left open can abort the process at exit
 
-def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding):
+def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name=None):
     "The learner, how to fit it and how to save it, for `train vision`"
     from fastai.vision.all import accuracy, AccumMetric
     from transfer_course.data import pets_path
@@ -188,12 +189,12 @@ def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epoc
     path, label = (pets_path(not full), 'pets') if data is None else (data, label)
     size, fast = size or s['size'], fast_ok(verbose=False)
     if rank_distrib()==0: print(f"data: {'the fast path (decoded once, augmented on the GPU)' if fast else 'fastai standard pipeline'}")
-    dls = auto_dls(path, label, fast=fast, valid_pct=valid_pct, size=size, presize=2*size if size!=s['size'] else s['presize'],
+    dls = auto_dls(path, label, fast=fast, valid_pct=valid_pct, valid_name=valid_name, size=size, presize=2*size if size!=s['size'] else s['presize'],
                    bs=bs or s['bs'], num_workers=0 if not full else None)
     learn = image_learner(dls, arch or s['arch'], quick=not full, metrics=AccumMetric(accuracy, flatten=False), keep_bn=not train_bn) # gathered over processes
     return learn, partial(learn.fine_tune, epochs or s['epochs'], s['lr'] or 2e-3), save_safe
 
-def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding):
+def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name=None):
     "The learner, how to fit it and how to save it, for `train text`"
     from fastai.metrics import accuracy, AccumMetric
     from transfer_course import text as tx
