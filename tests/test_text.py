@@ -159,7 +159,7 @@ def test_read_texts_keeps_labels_as_written_and_explains_bad_files(tmp_path):
     (tmp_path/'e.csv').write_text('')
     with pytest.raises(ValueError, match='could not be read'): read_texts(tmp_path/'e.csv')
     (tmp_path/'w.csv').write_text('text,label\ngood,positive\nbad,negative\nfine,Positive \nawful,negative\n')
-    with pytest.warns(UserWarning, match="differ only in case or spaces are separate classes: 'positive', 'Positive '"):
+    with pytest.warns(UserWarning, match="differ only in case, spaces, underscores or Unicode form are separate classes: 'positive', 'Positive '"):
         read_texts(tmp_path/'w.csv')
     (tmp_path/'d.csv').write_text('text,label,text\ntitle one,pos,the review\ntitle two,neg,another review\n')
     with pytest.raises(ValueError, match="2 columns named 'text': rename all but one"): read_texts(tmp_path/'d.csv')
