@@ -146,7 +146,7 @@ def train(task:str, # vision or text
           force:bool=False, # Overwrite a model already saved in --out
          ):
     "Fine-tune a pretrained model on your data and save it safely (safetensors + JSON)"
-    from transfer_course.export import _check_dest
+    from transfer_course.export import check_dest
     if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
     _positive(epochs=epochs, size=size, bs=bs)
     _not_for(task, data, size=size, train_bn=train_bn, label=label, text_col=text_col, encoding=encoding, valid_name=valid_name)
@@ -155,7 +155,7 @@ def train(task:str, # vision or text
     _offline_ready(task, full, arch)
     if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
     out = Path(out or f"models/{task}")
-    _check_dest(out, force); _writable(out) # refuse before training, not after
+    check_dest(out, force); _writable(out) # refuse before training, not after
     if data is not None: _exists(data)
     from transfer_course.fastdata import join_processes, LogTable # importing `fastdata` also lets gloo share each epoch's order
     st = join_processes()
