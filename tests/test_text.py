@@ -190,7 +190,7 @@ def test_long_texts_cut_and_said_once(df):
         warnings.simplefilter('always')
         dls = hf_dls(long, minilm_dir(), bs=16)
     msgs = [str(o.message) for o in w if 'longer than' in str(o.message)]
-    assert msgs == [f'2 of {len(df)} texts are longer than 512 tokens, the most this model reads: each was cut to its first tokens']
+    assert msgs == [f'2 of {len(df)} texts are longer than 512 tokens, the most this model reads: cut to the first tokens']
     assert max(len(x) for x,y in dls.train_ds) == 512
 
 def test_pretrained_weights_are_loaded(dls):

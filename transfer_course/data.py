@@ -259,7 +259,7 @@ def _check_splits(path, files, labels):
                      f"folder_dls(path, label, valid_name={v!r}), or `transfer-course train --valid-name {v}` (images under other split "
                      "folders, such as test, are left out); "
                      "or point it at one split's folder")
-    
+
 def _check_folders(path, files, labels):
     "Stop or warn where 'folder' labels would not be what the folder's owner meant"
     if all(l is None for l in labels):

@@ -271,13 +271,13 @@ def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained
     return f(name, **kwargs)
 
 # %% ../nbs/20_sentiment.ipynb #c052
-def _whole(x)->bool: return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
+def _is_int(x)->bool: return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
 def _max_len(tok, max_len=None):
     lim = tok.model_max_length if tok.model_max_length < 100_000 else None # some tokenizers say "no limit" with 1e30
     if max_len is None: return lim or 512
     lo = tok.num_special_tokens_to_add()+1 # the special tokens, and one token of text
-    if not _whole(max_len) or max_len<lo or (lim and max_len>lim): raise ValueError(
+    if not _is_int(max_len) or max_len<lo or (lim and max_len>lim): raise ValueError(
         f"max_len must be a whole number of tokens from {lo} (the {lo-1} special tokens and one of text) to "
         f"{lim or 'any size'}{' (the most this model reads)' if lim else ''}, got {max_len!r}")
     return int(max_len)
@@ -317,24 +317,18 @@ class HFTokenize(Transform):
         texts = list(texts)
         ids = self.tok(texts, truncation=True, max_length=self.max_len+1)['input_ids'] # one extra token shows who is too long
         long = [i for i,o in enumerate(ids) if len(o)>self.max_len]
-        if long:
-            warnings.warn(f"{len(long)} of {len(texts)} texts are longer than {self.max_len} tokens, the most this model reads: "
-                          "each was cut to its first tokens", stacklevel=2)
+        if long: # one text (predict, test_dl) is named, so that each text that is cut is reported
+            which = f"The text {_opening(texts[0])!r} is" if len(texts)==1 else f"{len(long)} of {len(texts)} texts are"
+            warnings.warn(f"{which} longer than {self.max_len} tokens, the most this model reads: cut to the first tokens", stacklevel=2)
             cut = self.tok([texts[i] for i in long], truncation=True, max_length=self.max_len)['input_ids']
             for i,o in zip(long, cut): ids[i] = o
         self._unknown(texts, ids)
         return [TensorText(o) for o in ids]
 
     def encodes(self, x:str):
-        # one text (predict, test_dl): the warnings name it, so that each text that is cut is reported
         if not x.strip(): raise ValueError("A text is empty or only whitespace (the one given to predict, or one of the texts of a test_dl): "
                                            "there is nothing to classify; drop empty texts first, e.g. [t for t in texts if t.strip()]")
-        ids = self.tok(x, truncation=True, max_length=self.max_len+1)['input_ids']
-        if len(ids)>self.max_len:
-            warnings.warn(f"The text {_opening(x)!r} is longer than {self.max_len} tokens, the most this model reads: it was cut to its first tokens", stacklevel=2)
-            ids = self.tok(x, truncation=True, max_length=self.max_len)['input_ids']
-        self._unknown([x], [ids])
-        return TensorText(ids)
+        return self.encode_all([x])[0] # one text (predict, test_dl): the warnings name it
     def encodes(self, x:TensorText): return x
     def encodes(self, x:float|int|None):
         raise TypeError(f"Expected a text (str), got {type(x).__name__} {x!r}: pass the text itself, e.g. learn.predict('great film')")
@@ -354,7 +348,7 @@ def hf_dls(df:pd.DataFrame, # Labelled texts
            seed:int|None=None, # Seed fastai's random generators first (shuffling, and the model you create next)
            **kwargs)->DataLoaders:
     "fastai `DataLoaders` of `df` for a Hugging Face model: tokenised once, batches of similar lengths padded per batch"
-    if not _whole(bs) or bs<1: raise ValueError(f"bs must be a whole number of texts per batch, at least 1; got {bs!r}")
+    if not _is_int(bs) or bs<1: raise ValueError(f"bs must be a whole number of texts per batch, at least 1; got {bs!r}")
     check_texts(df, text_col, label_col, valid_col)
     tok = hf_load(AutoTokenizer.from_pretrained, name_or_path)
     if tok.pad_token_id is None: raise ValueError(f"The tokenizer of {name_or_path} has no padding token; set tok.pad_token first")
