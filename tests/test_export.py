@@ -96,3 +96,11 @@ def test_a_loaded_model_predicts_but_will_not_train_on_its_stand_in(dls, tmp_pat
         with pytest.raises(ValueError, match='stand-in'): f()
     assert len(back.get_preds(dl=back.dls.test_dl(dls.valid_ds.items))[0]) == len(dls.valid_ds)
     back.dls = dls; back.fit(1) # given data, it trains
+
+def test_a_loaded_model_will_not_label_items(dls, tmp_path):
+    "It knows its classes, not how items were labelled: with_labels=True would give every in-memory image the stand-in's label"
+    save_safe(image_learner(dls, 'resnet18', pretrained=False), tmp_path/'m')
+    back = load_safe(tmp_path/'m')
+    for items in (dls.valid_ds.items, [PILImage.create(f) for f in dls.valid_ds.items]):
+        with pytest.raises(ValueError, match='not how your items are labelled'): back.dls.test_dl(items, with_labels=True)
+        assert len(back.get_preds(dl=back.dls.test_dl(items))[0]) == len(items)

