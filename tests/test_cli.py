@@ -280,3 +280,10 @@ def test_train_keeps_a_folders_own_split(tmp_path, run_cli):
     assert 'accuracy' in r.stdout and '4 images under other split folders (test) are left out' in r.stderr
     r = run_cli('train', 'text', '--valid-name', 'valid')
     assert r.returncode == 2 and '--valid-name is for images' in r.stderr
+    r = run_cli('compare', '--data', d, '--label', 'parent', '--out', tmp_path / 'c', '--size', '32', *FAST)
+    assert r.returncode == 2 and '--valid-name valid' in r.stderr and not (tmp_path / 'c').exists()
+    r = run_cli('compare', '--data', d, '--label', 'parent', '--valid-name', 'valid', '--out', tmp_path / 'c', '--size', '32', '--sizes', '2', '--seeds', '1', '--epochs', '1', '--quiet')
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert json.loads((tmp_path / 'c' / 'config.json').read_text())['valid_name'] == 'valid'
+    r = run_cli('compare', '--task', 'text', '--valid-name', 'valid')
+    assert r.returncode == 2 and '--valid-name is for images' in r.stderr

@@ -121,6 +121,23 @@ def test_image_resume_knows_the_files_not_the_spelling(tmp_path, monkeypatch):
     (d / 'red' / '4.jpg').rename(d / 'green' / 'r4.jpg')
     assert ImageTask(d, quick=True).cfg()['data_hash'] != cfg['data_hash']
 
+def test_image_task_keeps_a_folders_own_split(tmp_path):
+    "train/valid/test folders: refused as a pool to split again; with valid_name, validation is the valid folder, draws come from train, test is left out"
+    from PIL import Image
+    d = tmp_path / 'split'
+    for s, n in (('train', 4), ('valid', 2), ('test', 2)):
+        for c in ('red', 'green'):
+            (d / s / c).mkdir(parents=True)
+            for i in range(n): Image.new('RGB', (40, 40), (9 * i, 50, 50)).save(d / s / c / f'{i}.jpg')
+    with pytest.raises(ValueError, match="--valid-name valid.*compare"): ImageTask(d, 'parent', quick=True)
+    with pytest.warns(UserWarning, match=r'4 images under other split folders \(test\) are left out'):
+        t = ImageTask(d, 'parent', valid_name='valid', quick=True)
+    assert sorted(t.files[i].parent.parent.name for i in t.valid) == ['valid'] * 4
+    assert all(t.files[i].parent.parent.name == 'train' for ix in t.pool.values() for i in ix) and t.max_n() == 4
+    assert t.cfg()['valid_name'] == 'valid' and "outside the 'valid' folders" in t.limit()
+    dls = t.dls(2, seed=0)
+    assert sorted(map(str, dls.valid_ds.items)) == sorted(str(t.files[i]) for i in t.valid) and len(dls.train_ds) == 4
+
 def test_report_of_one_seed_shows_no_spread(tmp_path):
     df = run_grid(Counting(), [2], seeds=1, quiet=True)
     md = report(df, tmp_path / 'rep', target=0.9)

@@ -50,12 +50,12 @@ def _writable(out:Path):
     try: tempfile.TemporaryFile(dir=d).close()
     except OSError as e: raise PermissionError(f"cannot write into {d} ({e.strerror}); choose another --out") from None
 
-def _task(task, data, label, text_col, full, epochs, size, encoding):
+def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=None):
     "The experiment task the options describe"
     from transfer_course import experiment as ex
     if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
     _positive(epochs=epochs, size=size)
-    _not_for(task, data, size=size, label=label, text_col=text_col, encoding=encoding)
+    _not_for(task, data, size=size, label=label, text_col=text_col, encoding=encoding, valid_name=valid_name)
     label, text_col, encoding = _defaults(task, label, text_col, encoding)
     _offline_ready(task, full, None)
     if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
@@ -63,7 +63,7 @@ def _task(task, data, label, text_col, full, epochs, size, encoding):
     quick = not full
     if task=='vision':
         if data is None: return ex.vision_task(quick, **kw)
-        return ex.ImageTask(_exists(data), label, quick=quick, **kw)
+        return ex.ImageTask(_exists(data), label, quick=quick, valid_name=valid_name, **kw)
     if data is None: return ex.text_task(quick, **kw)
     return ex.text_task(quick, data=_exists(data), text_col=text_col, label_col=label, encoding=encoding, **kw)
 
@@ -101,6 +101,7 @@ def compare(task:str='vision', # What to compare on: vision or text
             text_col:str=None, # Text: the text column of --data (default 'text')
             encoding:str=None, # Text: the encoding of --data, e.g. latin-1 (default utf-8)
             size:int=None, # Vision: image side; default: the task's
+            valid_name:str=None, # Vision: validate on the folder's own split, the name of its validation folders, e.g. valid (test folders are left out); default: hold out part of each class
             target:float=None, # Accuracy target for the time/cost table; default: the task's
             price:float=None, # Price of an hour of this device, for the cost table
             full:bool=False, # Full mode: real datasets and hub weights (needs the internet; meant for a GPU)
@@ -117,7 +118,7 @@ def compare(task:str='vision', # What to compare on: vision or text
     if target is not None and not 0 < target <= 1: raise ValueError(f"--target is an accuracy between 0 and 1 (e.g. 0.9), got {target}")
     if price is not None and price < 0: raise ValueError(f"--price must not be negative, got {price}")
     if resume and force: raise ValueError("--resume continues a report and --force replaces it: give one of them")
-    t = _task(task, data, label, text_col, full, epochs, size, encoding)
+    t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name)
     out = Path(out) if out else runs_dir(f"compare-{task}")
     _writable(out) # refuse before the first run trains, not after
     if not quiet: device_report(quick=not full)

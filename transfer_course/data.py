@@ -239,7 +239,7 @@ def label_images(scan:ImageScan, # From `scan_images`
     files,labels = zip(*[(f,l) for f,l in zip(files, labels) if l is not None])
     if label=='parent' and (s := sorted({l for l in labels if l.lower() in SPLIT_NAMES})):
         raise ValueError(f"Images sit directly in folders named {', '.join(s)}, which 'parent' would make classes: label='folder' labels "
-                         f"each image by the class folder right under {scan.path} (and valid_name='valid', `transfer-course train --valid-name valid`, keeps the dataset's split)")
+                         f"each image by the class folder right under {scan.path} (and valid_name='valid', `--valid-name valid` in `transfer-course train` or `compare`, keeps the dataset's split)")
     if not split_ok: _check_splits(scan.path, files, labels)
     warn_twins(labels, 'Class folders' if label in ('folder','parent') else 'Labels')
     if label=='parent' and len(set(labels))==1 and files[0].parent==scan.path:
@@ -256,7 +256,7 @@ def _check_splits(path, files, labels):
     v = next((n for n in names if n.lower() in ('valid','validation','val')), next((n for n in names if n.lower() not in ('train','training')), 'valid'))
     raise ValueError(f"Images sit in folders named {', '.join(names)} (e.g. {hit[0].relative_to(path)}), the dataset's own split: "
                      "pooling them and drawing a new split would train on images held out for validation or testing. Keep the split: "
-                     f"folder_dls(path, label, valid_name={v!r}), or `transfer-course train --valid-name {v}` (images under other split "
+                     f"folder_dls(path, label, valid_name={v!r}), or `--valid-name {v}` in `transfer-course train` or `compare` (images under other split "
                      "folders, such as test, are left out); "
                      "or point it at one split's folder")
 
@@ -269,7 +269,7 @@ def _check_folders(path, files, labels):
     if {t.lower() for t in top} <= SPLIT_NAMES:
         tr = next((t for t in top if t.lower() in ('train','training')), top[0])
         raise ValueError(f"{path} is split into {', '.join(top)} folders, which would be the classes. Keep that split: "
-                         f"folder_dls(path, 'parent', valid_name='valid') (`transfer-course train --label parent --valid-name valid`); or point it at the folder whose sub-folders are the classes, e.g. {Path(path)/tr}")
+                         f"folder_dls(path, 'parent', valid_name='valid') (`--label parent --valid-name valid` in `transfer-course train` or `compare`); or point it at the folder whose sub-folders are the classes, e.g. {Path(path)/tr}")
     real = {os.path.realpath(Path(path)/t) for t in top}
     empty = sorted(d.name for d in Path(path).iterdir() if d.is_dir() and not d.name.startswith('.') and d.name not in top
                    and os.path.realpath(d) not in real) # a link to a class folder is that class, counted once

@@ -87,6 +87,7 @@ class ImageTask:
                  lr:float=2e-3, # `fine_tune`'s base learning rate
                  scratch_lrs:tuple=(1e-2,), # Learning rates tried for scratch (the best run is kept, and its seconds do not count the other tries)
                  valid_pct:float=0.4, # Share of each class in the fixed validation set
+                 valid_name:str|None=None, # Or keep the folder's own split: the name of its validation folders (e.g. 'valid'; test folders are left out)
                  bs:int=16, # Batch size (smaller when `n` is smaller)
                  bn_stats:bool=False, # Keep pretrained BatchNorm statistics (`KeepBNStats`) in pretrained runs
                  aug:bool|dict=True, # Batch augmentation: the course's (`image_block`), none, or a dict of `aug_transforms` arguments
@@ -100,8 +101,9 @@ class ImageTask:
         self.scratch_epochs = ifnone(scratch_epochs, 3*epochs)
         scan = scan_images(path)
         if scan.broken or scan.skipped: print(scan) # what is left out, and why
-        self.files, self.labels = label_images(scan, label, keep)
-        self.valid = split_by_class(self.labels, valid_pct, seed=0)
+        self.files, self.labels = label_images(scan, label, keep, split_ok=valid_name is not None)
+        if valid_name is None: self.valid = split_by_class(self.labels, valid_pct, seed=0)
+        else: self.files, self.labels, self.valid = own_split(self.path, self.files, self.labels, valid_name)
         v = set(self.valid)
         self.pool = {c: [i for i,l in enumerate(self.labels) if l==c and i not in v] for c in sorted(set(self.labels))}
         rec = sorted(f"{f.relative_to(self.path)}|{l}|{f.stat().st_size}|{i in v}" for i,(f,l) in enumerate(zip(self.files, self.labels)))
@@ -111,11 +113,12 @@ class ImageTask:
     def limit(self)->str:
         "Which class sets `max_n`"
         c = min(self.pool, key=lambda c: len(self.pool[c]))
-        return f"class {c!r} has {len(self.pool[c])} images left after {self.valid_pct:.0%} of each class is held out for validation"
+        held = f"outside the {self.valid_name!r} folders" if self.valid_name else f"left after {self.valid_pct:.0%} of each class is held out for validation"
+        return f"class {c!r} has {len(self.pool[c])} images {held}"
     def cfg(self)->dict: return dict(task=self.name, data=str(self.path.resolve()), data_hash=self.data_hash, label=self.label, arch=str(self.arch), size=self.size,
                                      epochs=self.epochs, scratch_epochs=self.scratch_epochs, lr=self.lr, scratch_lrs=list(self.scratch_lrs), bs=self.bs, files=len(self.files), valid=len(self.valid),
                                      bn_stats=self.bn_stats, quick=is_quick(self.quick),
-                                     **{k:getattr(self, k) for k in ('aug','scratch_aug') if getattr(self, k) not in (True, None)}) # recorded when not the default
+                                     **{k:getattr(self, k) for k in ('aug','scratch_aug','valid_name') if getattr(self, k) not in (True, None)}) # recorded when not the default
 
     def dls(self, n:int, seed:int, aug:bool|dict|None=None):
         "DataLoaders: `n` training images per class drawn with `seed` (augmented by `aug`, default the task's), and the fixed validation set"
