@@ -1,17 +1,38 @@
 #!/usr/bin/env python
 """Build the docs as far as this machine allows: the processed notebooks that feed Quarto (`nbdev.serve.proc_nbs`)
-for every notebook, then the site itself with `nbdev-docs` where Quarto is on PATH."""
-import shutil, subprocess, sys
+for every notebook, then the site itself with `nbdev_docs` where Quarto is on PATH. Fails if a processed page holds a
+`[source]` link that points at no line (`#LNone`), or a cell that mixes imports with other code."""
+import shutil, sys, warnings
 from pathlib import Path
 
+def fix_source_links():
+    """nbdev 3.3.26's `NbdevLookup.code` looks a symbol up by its full name (`transfer_course.fastdata.fast_dls`) in a
+    table of line numbers keyed by its name in the module (`fast_dls`), so every `[source]` link ends in `#LNone`:
+    look it up without the module prefix. (It holds in this process only, so the build runs serially here.)"""
+    import nbdev.doclinks as dl
+    if getattr(dl._lineno, 'fixed', False): return
+    lineno = dl._lineno
+    def _lineno(sym, fname):
+        mod = fname[:-3].replace('/', '.') + '.' if fname else ''
+        return lineno(sym[len(mod):] if mod and isinstance(sym, str) and sym.startswith(mod) else sym, fname)
+    _lineno.fixed = True
+    dl._lineno = _lineno
+
 def main():
+    fix_source_links()
+    # the docs build re-runs import cells to render `show_doc`: a cell mixing imports with other code would run that code too
+    warnings.filterwarnings('error', message='Found cells containing imports and other code')
     from nbdev.serve import proc_nbs
-    cache = proc_nbs(n_workers=1)
+    cache = proc_nbs(n_workers=0) # serial, in this process: the fix above holds
     nbs = sorted(Path('nbs').glob('*.ipynb'))
     missing = [n.name for n in nbs if not (cache/n.name).exists()]
     if missing: sys.exit(f"FAIL: proc_nbs made no Quarto input for {missing}")
+    dead = [n.name for n in nbs if '#LNone' in (cache/n.name).read_text()]
+    if dead: sys.exit(f"FAIL: [source] links to no line (#LNone) in {dead}: see fix_source_links")
     print(f"processed for Quarto: {len(nbs)} notebooks in {cache}")
-    if shutil.which('quarto'): subprocess.run(['nbdev-docs'], check=True)
+    if shutil.which('quarto'):
+        from nbdev.quarto import nbdev_docs
+        nbdev_docs(n_workers=0) # in this process, so that the fix above holds
     else: print("quarto not on PATH: skipping nbdev-docs (the site builds where Quarto is installed)")
 
 if __name__ == '__main__': main()
