@@ -30,10 +30,11 @@ def run(path, fast, cfg, epochs, device):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    p.add_argument('--device', default='cuda')
+    p.add_argument('--device', default='cuda', help="'cuda' (default) or 'cpu' for a smoke test")
     p.add_argument('--epochs', type=int, default=settings(True)['epochs'])
     a = p.parse_args()
     device = torch.device(a.device)
+    if device.type=='cuda' and not torch.cuda.is_available(): sys.exit("No CUDA device here: pass --device cpu for a smoke test")
     if device.type=='cuda': print(f"{torch.cuda.get_device_name()}; torch {torch.__version__}", flush=True)
     cfg, path = settings(True), pets_path(True)
     print(f"stand-in: {len(get_image_files(path))} images in {path}", flush=True)

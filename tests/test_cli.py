@@ -22,6 +22,7 @@ def test_info_warns_loudly_on_cpu_in_full_mode(run_cli):
     assert r.returncode == 0
     assert 'fine_tune will run on cpu' in r.stdout and '[mode: full]' in r.stdout
     assert 'WARNING: no GPU found' in r.stderr and 'Change runtime type' in r.stderr
+    assert 'use quick mode: leave out --full' in r.stderr and 'TRANSFER_COURSE_QUICK' not in r.stderr # the CLI sets it from --full
 
 def test_info_reports_the_commands_mode_quick_unless_full(run_cli):
     "The commands run quick mode unless given --full (the variable does not change that), and `info` says what they would do"

@@ -96,6 +96,21 @@ def test_a_second_run_grid_on_the_same_folder_is_refused(tmp_path):
     t = Counting(); run_grid(t, [2], seeds=1, out=out, quiet=True)
     assert len(t.ran) == 2 and not lock.exists()
 
+def test_run_grid_frees_each_run_before_the_next():
+    "fastai learners hold reference cycles: unless collected, each finished run's model (on a GPU, its memory) stays to the end"
+    import gc
+    from fastai.test_utils import synth_learner
+    class Leaky(Counting):
+        def run(self, n, seed, start):
+            self.alive.append(sum(isinstance(o, Learner) for o in gc.get_objects()))
+            learn = synth_learner(cuda=False) # left behind, as a finished run's learner is
+            return super().run(n, seed, start)
+    t = Leaky(); t.alive = []
+    gc.collect(); gc.disable() # no automatic collection: only run_grid's own
+    try: run_grid(t, [2], seeds=2, quiet=True)
+    finally: gc.enable()
+    assert t.alive == [t.alive[0]] * 4
+
 def test_run_grid_arguments(tmp_path):
     t = Counting()
     for kw, msg in [(dict(seeds=0), 'at least 1'), (dict(seeds=2.5), 'whole number of at least 1, got 2.5'), (dict(starts=()), 'starts must be'),

@@ -392,3 +392,22 @@ def test_labels_the_tokenizer_cannot_read_load_quietly(tmp_path):
     d = save_hf(learn, tmp_path/'m')
     with warnings.catch_warnings(): warnings.simplefilter('error', UserWarning); back = load_safe(d) # its stand-in texts are the labels
     assert list(back.dls.vocab) == ['😀', '😢']
+
+def test_checkpoint_weights_the_body_does_not_use_load_quietly(tmp_path):
+    "A checkpoint with more than the body (DistilBERT's keeps its masked-LM head) loads without transformers' long report"
+    import logging
+    body = hf_body(minilm_dir())
+    body.save_pretrained(tmp_path, state_dict={**body.state_dict(), 'vocab_projector.bias': torch.zeros(3)}) # as DistilBERT's masked-LM head
+    logged, h, lg = [], logging.Handler(), logging.getLogger('transformers')
+    h.emit = logged.append; lg.addHandler(h)
+    try:
+        with warnings.catch_warnings(): warnings.simplefilter('error'); hf_body(tmp_path)
+    finally: lg.removeHandler(h)
+    assert not [r for r in logged if 'LOAD REPORT' in r.getMessage()]
+
+def test_model_limit_comes_from_the_config_when_the_tokenizer_reports_none():
+    "Some tokenizers say 'no limit' (1e30): the model's max_position_embeddings bounds max_len then"
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(minilm_dir()); tok.model_max_length = int(1e30)
+    assert HFTokenize(tok, minilm_dir()).max_len == AutoConfig.from_pretrained(minilm_dir()).max_position_embeddings == 512
+    with pytest.raises(ValueError, match='to 512 \\(the most this model reads\\), got 513'): HFTokenize(tok, minilm_dir(), max_len=513)

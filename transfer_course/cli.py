@@ -30,7 +30,7 @@ def info(full:bool=False, # Report as full mode would (a GPU expected), as `--fu
         try: vs.append(f"{p} {version(p)}")
         except PackageNotFoundError: vs.append(f"{p} (not installed)")
     print(f"Python {platform.python_version()}; " + ', '.join(vs))
-    device_report(quick=not full) # the commands run quick mode unless given --full
+    device_report(quick=not full, how='leave out --full') # the commands run quick mode unless given --full
 
 # %% ../nbs/60_cli.ipynb #c008
 TASKS = ('vision', 'text')
@@ -121,7 +121,7 @@ def compare(task:str='vision', # What to compare on: vision or text
     t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name)
     out = Path(out) if out else runs_dir(f"compare-{task}")
     _writable(out) # refuse before the first run trains, not after
-    if not quiet: device_report(quick=not full)
+    if not quiet: device_report(quick=not full, how='leave out --full')
     df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
     md = ex.report(df, out, target=ifnone(target, t.target), price_per_hour=price, unit=t.unit,
                    title=f"Pretrained vs scratch: {task}")
@@ -321,7 +321,7 @@ def main(argv:list|None=None # Arguments after the program name; `None` reads `s
         ):
     "Run the `transfer-course` command line"
     argv = sys.argv[1:] if argv is None else list(argv)
-    warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated') # third-party import noise, not for users
+    warnings.filterwarnings('ignore', message='`torch.jit.(script|interface)` is deprecated') # third-party import noise (fastai; timm<1.0.25), not for users
     if not sys.stderr.isatty(): os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1') # no redrawn bars in logs
     if not argv or argv[0] in ('-h','--help'): print(_usage()); return
     if argv[0] in ('-V','--version'): print(f"transfer-course {version('transfer-course')}"); return

@@ -11,7 +11,7 @@ __all__ = ['NORMS', 'STARTS', 'OUT_FILES', 'MADE_BY', 'RUN_COLS', 'COLORS', 'Epo
            'plot_accuracy', 'plot_time', 'md_table', 'report']
 
 # %% ../nbs/30_less_data_less_time.ipynb #c004
-import os, sys, json, time, random, math, hashlib, numbers, socket, warnings
+import os, sys, gc, json, time, random, math, hashlib, numbers, socket, warnings
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -372,6 +372,7 @@ def _run_grid(task, sizes, seeds, out, quiet, starts, cfg, dev, old):
     bar = todo and not quiet and (IN_NOTEBOOK or sys.stdout.isatty()) # a log gets the lines, not redrawn bars
     for n,s,st in (progress_bar(todo) if bar else todo):
         r = task.run(n, s, st)
+        gc.collect(); torch.cuda.empty_cache() # a finished learner holds reference cycles: free its model (and GPU memory) now
         rows.append(dict(task=task.name, start=st, n=n, seed=s, accuracy=r['accuracy'], seconds=r['seconds'],
                          validations=len(r['curve']), lr=r['lr'], body_move=r.get('body_move'), device=dev, curve=json.dumps(r['curve'])))
         if not quiet: print(f"{task.name} {st:>10} n={n:<4} seed={s}: accuracy {r['accuracy']:.3f} in {r['seconds']:.1f}s", flush=True)

@@ -7,11 +7,12 @@ Docs: https://transfer-course.github.io/transfer_course/sentiment.html.md"""
 # %% auto #0
 __all__ = ['TWEETS_CSV', 'N_TRAIN', 'N_VALID', 'HF_NAME', 'EPOCHS', 'LR', 'SCRATCH_LR', 'tweet_key', 'tweets', 'subset', 'imdb',
            'check_texts', 'csv_sep', 'decode_error', 'read_table', 'read_texts', 'ValidLast', 'final_metric', 'hf_load',
-           'HFTokenize', 'hf_dls', 'hf_tfm', 'HFClassifier', 'hf_splitter', 'hf_learner', 'fit_text', 'tfidf_baseline',
-           'save_hf', 'load_hf']
+           'HFTokenize', 'hf_dls', 'hf_tfm', 'HFClassifier', 'hf_splitter', 'hf_body', 'hf_learner', 'fit_text',
+           'tfidf_baseline', 'save_hf', 'load_hf']
 
 # %% ../nbs/20_sentiment.ipynb #c002
 import re, os, time, shutil, codecs, socket, warnings, hashlib, tempfile
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd, torch
 from torch import nn
@@ -58,7 +59,7 @@ def tweets(csv=None, # The tweets CSV; `None` reads the one inside the installed
 def _balanced(df, n, label_col, seed):
     cls = sorted(df[label_col].unique()); k = n//len(cls)
     if k<1: raise ValueError(f"Asked for {n} rows of {len(cls)} classes, fewer than one per class: ask for at least {len(cls)}")
-    short = {c:m for c in cls if (m:=(df[label_col]==c).sum()) < k}
+    short = {c:int(m) for c in cls if (m:=(df[label_col]==c).sum()) < k}
     if short: raise ValueError(f"Asked for {k} rows per class, but {short} have fewer; ask for fewer rows")
     return pd.concat([df[df[label_col]==c].sample(k, random_state=seed) for c in cls])
 
@@ -82,14 +83,15 @@ _IMDB_LABELS = dict(neg='negative', pos='positive')
 
 def imdb(sample:bool=False # The 1,000-review `URLs.IMDB_SAMPLE` instead of the 50,000 reviews of `URLs.IMDB`
         )->pd.DataFrame:
-    "IMDB movie reviews (downloaded by fastai) as columns `text`, `label`, `is_valid` (IMDB's test set)"
+    "IMDB movie reviews (downloaded by fastai) as columns `text`, `label`, `is_valid` (IMDB's test set); HTML `<br />` become line breaks"
     if sample:
-        df = pd.read_csv(online(untar_data, 'the IMDB sample (URLs.IMDB_SAMPLE)', URLs.IMDB_SAMPLE)/'texts.csv')
-        return df[['text','label','is_valid']]
-    path = online(untar_data, 'IMDB (URLs.IMDB)', URLs.IMDB)
-    fs = [f for s in ('train','test') for l in ('neg','pos') for f in sorted((path/s/l).glob('*.txt'))]
-    return pd.DataFrame(dict(text=[f.read_text(encoding='utf-8') for f in fs], label=[_IMDB_LABELS[f.parent.name] for f in fs],
-                             is_valid=[f.parent.parent.name=='test' for f in fs]))
+        df = pd.read_csv(online(untar_data, 'the IMDB sample (URLs.IMDB_SAMPLE)', URLs.IMDB_SAMPLE)/'texts.csv')[['text','label','is_valid']]
+    else:
+        path = online(untar_data, 'IMDB (URLs.IMDB)', URLs.IMDB)
+        fs = [f for s in ('train','test') for l in ('neg','pos') for f in sorted((path/s/l).glob('*.txt'))]
+        df = pd.DataFrame(dict(text=[f.read_text(encoding='utf-8') for f in fs], label=[_IMDB_LABELS[f.parent.name] for f in fs],
+                               is_valid=[f.parent.parent.name=='test' for f in fs]))
+    return df.assign(text=df.text.str.replace('<br />', '\n', regex=False)) # as fastai's `fix_html` does; a transformer would read 4 tokens each
 
 # %% ../nbs/20_sentiment.ipynb #c026
 def _rows(mask, n=5)->str:
@@ -273,8 +275,14 @@ def hf_load(f, # A `from_pretrained` method, e.g. `AutoTokenizer.from_pretrained
 # %% ../nbs/20_sentiment.ipynb #c052
 def _is_int(x)->bool: return isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_))
 
-def _max_len(tok, max_len=None):
-    lim = tok.model_max_length if tok.model_max_length < 100_000 else None # some tokenizers say "no limit" with 1e30
+def _limit(tok, name_or_path='')->int|None:
+    "The most tokens the model reads: its tokenizer's limit, else its config's `max_position_embeddings`"
+    if tok.model_max_length < 100_000: return tok.model_max_length
+    if not name_or_path: return None # some tokenizers say "no limit" with 1e30
+    return getattr(hf_load(AutoConfig.from_pretrained, name_or_path), 'max_position_embeddings', None)
+
+def _max_len(tok, max_len=None, name_or_path=''):
+    lim = _limit(tok, name_or_path)
     if max_len is None: return lim or 512
     lo = tok.num_special_tokens_to_add()+1 # the special tokens, and one token of text
     if not _is_int(max_len) or max_len<lo or (lim and max_len>lim): raise ValueError(
@@ -291,7 +299,7 @@ class HFTokenize(Transform):
                  name_or_path:str="", # The model it belongs to (name or folder), to load the matching body
                  max_len:int|None=None # Cut texts to this many tokens, special tokens included (default: the most the model reads)
                 ):
-        self.tok,self.name_or_path,self.max_len = tok,str(name_or_path),_max_len(tok, max_len)
+        self.tok,self.name_or_path,self.max_len = tok,str(name_or_path),_max_len(tok, max_len, name_or_path)
         self.input_types = (str, TensorText, float, int, type(None))+_MANY # `test_dl`/`predict` take raw strings; other types get a clear error
 
     def __call__(self, x, **kwargs):
@@ -402,6 +410,26 @@ def hf_splitter(model:HFClassifier)->list:
     inner = set(map(id, lo+hi))
     return [[p for p in model.body.parameters() if id(p) not in inner], lo, hi, params(model.head)]
 
+# %% ../nbs/20_sentiment.ipynb #c065_1
+@contextmanager
+def _quiet_hf():
+    "transformers' logging at error level (its load report lists every checkpoint weight the body does not use)"
+    from transformers.utils import logging as hf_logging
+    v = hf_logging.get_verbosity(); hf_logging.set_verbosity_error()
+    try: yield
+    finally: hf_logging.set_verbosity(v)
+
+def hf_body(name_or_path, # A Hugging Face model name or folder
+            pretrained:bool=True # Its pretrained weights, or the same architecture from random weights
+           )->nn.Module:
+    "The transformer body (`AutoModel`) of `name_or_path`; warns if its checkpoint lacks weights of the body, which start random"
+    if not pretrained: return AutoModel.from_config(hf_load(AutoConfig.from_pretrained, name_or_path))
+    with _quiet_hf(): body, info = hf_load(AutoModel.from_pretrained, name_or_path, output_loading_info=True)
+    if miss := list(info.get('missing_keys') or []):
+        warnings.warn(f"{len(miss)} weight{'s'*(len(miss)>1)} of the {type(body).__name__} body {'are' if len(miss)>1 else 'is'} not in the checkpoint of {name_or_path} (e.g. {miss[0]}): "
+                      "they start random, so the body is only partly pretrained. Is it the model you meant?", stacklevel=2)
+    return body
+
 # %% ../nbs/20_sentiment.ipynb #c066
 @delegates(Learner.__init__)
 def hf_learner(dls:DataLoaders, # From `hf_dls`
@@ -412,8 +440,7 @@ def hf_learner(dls:DataLoaders, # From `hf_dls`
                **kwargs)->Learner:
     "A fastai `Learner` for the transformer `dls` were tokenised for, pretrained or from scratch"
     tfm = hf_tfm(dls)
-    if pretrained: body = hf_load(AutoModel.from_pretrained, tfm.name_or_path)
-    else: body = AutoModel.from_config(hf_load(AutoConfig.from_pretrained, tfm.name_or_path))
+    body = hf_body(tfm.name_or_path, pretrained)
     model = HFClassifier(body.float(), dls.c, pool, tfm.tok.pad_token_id) # float: a half-precision copy trains in fp32 + amp
     learn = Learner(dls, model, splitter=hf_splitter, metrics=metrics, train_bn=train_bn, **kwargs)
     learn.pretrained = pretrained
