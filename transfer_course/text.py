@@ -426,8 +426,10 @@ def hf_body(name_or_path, # A Hugging Face model name or folder
     if not pretrained: return AutoModel.from_config(hf_load(AutoConfig.from_pretrained, name_or_path))
     with _quiet_hf(): body, info = hf_load(AutoModel.from_pretrained, name_or_path, output_loading_info=True)
     if miss := list(info.get('missing_keys') or []):
-        warnings.warn(f"{len(miss)} weight{'s'*(len(miss)>1)} of the {type(body).__name__} body {'are' if len(miss)>1 else 'is'} not in the checkpoint of {name_or_path} (e.g. {miss[0]}): "
-                      "they start random, so the body is only partly pretrained. Is it the model you meant?", stacklevel=2)
+        one = len(miss)==1
+        warnings.warn(f"{len(miss)} weight{'' if one else 's'} of the {type(body).__name__} body {'is' if one else 'are'} not in the checkpoint of "
+                      f"{name_or_path} (e.g. {miss[0]}): {'it starts' if one else 'they start'} random, so the body is only partly pretrained. "
+                      "Is it the model you meant?", stacklevel=2)
     return body
 
 # %% ../nbs/20_sentiment.ipynb #c066
