@@ -32,7 +32,7 @@ def main():
     print(f"processed for Quarto: {len(nbs)} notebooks in {cache}")
     if shutil.which('quarto'):
         from nbdev.quarto import nbdev_docs
-        nbdev_docs(n_workers=0) # in this process, so that the fix above holds
+        nbdev_docs.__wrapped__(n_workers=0) # in this process, so that the fix above holds (unwrapped: no command-line parsing)
     else: print("quarto not on PATH: skipping nbdev-docs (the site builds where Quarto is installed)")
 
 if __name__ == '__main__': main()
