@@ -288,3 +288,14 @@ def test_train_keeps_a_folders_own_split(tmp_path, run_cli):
     assert json.loads((tmp_path / 'c' / 'config.json').read_text())['valid_name'] == 'valid'
     r = run_cli('compare', '--task', 'text', '--valid-name', 'valid')
     assert r.returncode == 2 and '--valid-name is for images' in r.stderr
+
+@pytest.mark.parametrize('argv', [['--help'], ['info']])
+def test_a_reader_that_stops_early_gets_no_traceback(argv):
+    "`transfer-course ... | head` closes the pipe early: the command stops quietly, as Unix tools do"
+    import os, shutil, subprocess, sys
+    from pathlib import Path
+    exe = shutil.which('transfer-course') or str(Path(sys.executable).parent/'transfer-course')
+    r, w = os.pipe(); os.close(r) # the reader is gone before the first line
+    try: p = subprocess.run([exe, *argv], stdout=w, stderr=subprocess.PIPE, text=True, timeout=300)
+    finally: os.close(w)
+    assert 'Traceback' not in p.stderr and 'BrokenPipeError' not in p.stderr, p.stderr[-1500:]

@@ -320,7 +320,12 @@ def _call(f, args:dict):
 def main(argv:list|None=None # Arguments after the program name; `None` reads `sys.argv`
         ):
     "Run the `transfer-course` command line"
-    argv = sys.argv[1:] if argv is None else list(argv)
+    try: _main(sys.argv[1:] if argv is None else list(argv)); sys.stdout.flush()
+    except BrokenPipeError: # the reader stopped early (e.g. `| head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); sys.exit(1)
+
+def _main(argv:list):
+    "`main`, given its arguments"
     warnings.filterwarnings('ignore', message='`torch.jit.(script|interface)` is deprecated') # third-party import noise (fastai; timm<1.0.25), not for users
     if not sys.stderr.isatty(): os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1') # no redrawn bars in logs
     if not argv or argv[0] in ('-h','--help'): print(_usage()); return
