@@ -39,10 +39,14 @@ def test_resume_knows_the_data():
     import pandas as pd
     from transfer_course.models import minilm_dir
     a = pd.DataFrame(dict(text=['good', 'bad', 'fine', 'awful'], label=['pos', 'neg', 'pos', 'neg'], is_valid=[False, False, True, True]))
-    cfg = lambda df: TextTask(df, minilm_dir()).cfg()
+    cfg = lambda df: TextTask(df, minilm_dir(), n_valid=2).cfg()
     assert cfg(a) == cfg(a.copy())
     assert cfg(a) != cfg(a.assign(text=['great', 'sad', 'ok', 'bad'])) # other texts
     assert cfg(a) != cfg(a.assign(is_valid=[True, False, False, True])) # another split
+    # a fixed validation set larger than the data is refused when the task is made, not at its first run
+    for n in (1, 4, 512):
+        with pytest.raises(ValueError, match=f"n_valid={n} asks for {n//2} validation texts of each of the 2 classes.*from 2 to 2, or None"): TextTask(a, minilm_dir(), n_valid=n)
+    assert TextTask(a, minilm_dir(), n_valid=None).n_valid is None
 
 # ---- the report folder: what `run_grid` may replace, resume, and refuse (a task that does not train: these are about files)
 
