@@ -44,8 +44,9 @@ def test_resume_knows_the_data():
     assert cfg(a) != cfg(a.assign(text=['great', 'sad', 'ok', 'bad'])) # other texts
     assert cfg(a) != cfg(a.assign(is_valid=[True, False, False, True])) # another split
     # a fixed validation set larger than the data is refused when the task is made, not at its first run
-    for n in (1, 4, 512):
-        with pytest.raises(ValueError, match=f"n_valid={n} asks for {n//2} validation texts of each of the 2 classes.*from 2 to 2, or None"): TextTask(a, minilm_dir(), n_valid=n)
+    with pytest.raises(ValueError, match="n_valid=1 asks for 1 rows of 2 classes, fewer than one per class: ask for at least 2"): TextTask(a, minilm_dir(), n_valid=1)
+    for n in (4, 512):
+        with pytest.raises(ValueError, match=f"n_valid={n} asks for {n//2} rows per class, but .* have fewer: ask for at most 2"): TextTask(a, minilm_dir(), n_valid=n)
     assert TextTask(a, minilm_dir(), n_valid=None).n_valid is None
 
 # ---- the report folder: what `run_grid` may replace, resume, and refuse (a task that does not train: these are about files)

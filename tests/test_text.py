@@ -119,7 +119,7 @@ def test_subset_01_column_and_too_few():
     df = pd.DataFrame(dict(text=[f't{i}' for i in range(12)], label=['a', 'b', 'c']*4, is_valid=[0]*9+[1]*3))
     s = subset(df, 7) # 7 rounds down to 2 per class
     assert s.is_valid.tolist() == [0]*6+[1]*3 and s.label[:6].value_counts().tolist() == [2, 2, 2]
-    with pytest.raises(ValueError, match='Asked for 2 rows of 3 classes, fewer than one per class: ask for at least 3'): subset(df, 2)
+    with pytest.raises(ValueError, match='n_train=2 asks for 2 rows of 3 classes, fewer than one per class: ask for at least 3'): subset(df, 2)
 
 def test_tweets_refuses_a_file_it_keeps_nothing_of(tmp_path):
     f = tmp_path/'t.csv'; f.write_text('sentiment,confidence,text\npositive,0.9,좋아요\nnegative,0.9,😀😀\n')

@@ -222,8 +222,6 @@ def _images(inputs)->list:
         else: raise FileNotFoundError(f"{x} does not exist; give image files or folders of images to a vision model")
     return res
 
-def _nums(xs, n=5)->str: return ', '.join(map(str, xs[:n])) + (f' and {len(xs)-n} more' if len(xs)>n else '')
-
 def _texts(inputs, text_col='text', encoding='utf-8')->list:
     "The texts given, each argument that names a file replaced by its texts: a CSV/TSV's `text_col`, else one per line"
     from fastai.vision.all import image_extensions
@@ -248,7 +246,7 @@ def _texts(inputs, text_col='text', encoding='utf-8')->list:
         empty = [i+1 for i,t in enumerate(ts) if not t.strip()]
         ts = [t for t in ts if t.strip()]
         s = 's' if len(empty)>1 else ''
-        print(f"{p}: {len(ts)} texts" + (f" ({len(empty)} empty {unit}{s} skipped: {unit}{s} {_nums(empty)})" if empty else ''), file=sys.stderr)
+        print(f"{p}: {len(ts)} texts" + (f" ({len(empty)} empty {unit}{s} skipped: {unit}{s} {listed(empty)})" if empty else ''), file=sys.stderr)
         res += ts
     return res
 

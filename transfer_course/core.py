@@ -6,7 +6,8 @@ Docs: https://transfer-course.github.io/transfer_course/core.html.md"""
 
 # %% auto #0
 __all__ = ['QUICK_VAR', 'QUICK_HOW', 'QUICK_ADVICE', 'CPU_WARNING', 'is_quick', 'OfflineError', 'offline_msg', 'online', 'hub_up',
-           'DeviceReport', 'amp_dtype', 'device_report', 'amp', 'tc_home', 'runs_dir', 'file_in_way', 'atomic_path']
+           'DeviceReport', 'amp_dtype', 'device_report', 'amp', 'tc_home', 'runs_dir', 'file_in_way', 'atomic_path',
+           'listed']
 
 # %% ../nbs/00_core.ipynb #c003
 import os, sys, socket
@@ -150,3 +151,11 @@ def atomic_path(fn # The file to write
 
 def _umask()->int:
     m = os.umask(0); os.umask(m); return m
+
+# %% ../nbs/00_core.ipynb #c032_1
+def listed(xs, # Row numbers, names, ...
+           n:int=5 # How many to name
+          )->str:
+    "The first `n` of `xs`, comma-separated, and how many more"
+    xs = list(xs)
+    return ', '.join(map(str, xs[:n])) + (f' and {len(xs)-n} more' if len(xs)>n else '')

@@ -176,10 +176,7 @@ class TextTask:
         tx.check_texts(df, text_col, label_col, valid_col)
         self.df, self.scratch_epochs = df, epochs+1 # `fit_text`: scratch trains all layers for as many epochs in all
         self.counts = df[~df[valid_col].astype(bool)][label_col].value_counts() # training texts per class
-        nv = df[df[valid_col].astype(bool)][label_col].value_counts() # validation texts per class: too few fail now, not at the first run
-        if n_valid is not None and not 1 <= n_valid//len(nv) <= nv.min(): raise ValueError(
-            f"n_valid={n_valid} asks for {n_valid//len(nv)} validation texts of each of the {len(nv)} classes, and class {nv.idxmin()!r} has "
-            f"{nv.min()}: pass an n_valid from {len(nv)} to {nv.min()*len(nv)}, or None to validate on all of them")
+        tx.subset(df, len(self.counts), n_valid, 0, label_col, valid_col) # the fixed validation draw: too few texts fail now, not at the first run
         h = pd.util.hash_pandas_object(df[[text_col, label_col, valid_col]].astype(str), index=False).values
         self.data_hash = f"{int(h.sum(dtype=np.uint64)):016x}" # which texts, labels and split: `resume` needs the same
     def max_n(self)->int: return int(self.counts.min()*len(self.counts))

@@ -56,11 +56,11 @@ def tweets(csv=None, # The tweets CSV; `None` reads the one inside the installed
     return pd.DataFrame(dict(text=df.text.values, label=df.sentiment.values, is_valid=is_valid))
 
 # %% ../nbs/20_sentiment.ipynb #c017
-def _balanced(df, n, label_col, seed):
+def _balanced(df, n, label_col, seed, name='n'):
     cls = sorted(df[label_col].unique()); k = n//len(cls)
-    if k<1: raise ValueError(f"Asked for {n} rows of {len(cls)} classes, fewer than one per class: ask for at least {len(cls)}")
+    if k<1: raise ValueError(f"{name}={n} asks for {n} rows of {len(cls)} classes, fewer than one per class: ask for at least {len(cls)}")
     short = {c:int(m) for c in cls if (m:=(df[label_col]==c).sum()) < k}
-    if short: raise ValueError(f"Asked for {k} rows per class, but {short} have fewer; ask for fewer rows")
+    if short: raise ValueError(f"{name}={n} asks for {k} rows per class, but {short} have fewer: ask for at most {min(short.values())*len(cls)}")
     return pd.concat([df[df[label_col]==c].sample(k, random_state=seed) for c in cls])
 
 def subset(df:pd.DataFrame, # Labelled texts with a boolean validation column
@@ -71,8 +71,8 @@ def subset(df:pd.DataFrame, # Labelled texts with a boolean validation column
           )->pd.DataFrame:
     "A class-balanced sample of `df`: `n_train` training rows (drawn with `seed`) and a fixed set of `n_valid` validation rows"
     v = df[valid_col].astype(bool) # a 0/1 column too
-    t = _balanced(df[~v], n_train, label_col, seed)
-    v = df[v] if n_valid is None else _balanced(df[v], n_valid, label_col, 0)
+    t = _balanced(df[~v], n_train, label_col, seed, 'n_train')
+    v = df[v] if n_valid is None else _balanced(df[v], n_valid, label_col, 0, 'n_valid')
     return pd.concat([t, v], ignore_index=True)
 
 # %% ../nbs/20_sentiment.ipynb #c020
@@ -94,9 +94,7 @@ def imdb(sample:bool=False # The 1,000-review `URLs.IMDB_SAMPLE` instead of the 
     return df.assign(text=df.text.str.replace('<br />', '\n', regex=False)) # as fastai's `fix_html` does; a transformer would read 4 tokens each
 
 # %% ../nbs/20_sentiment.ipynb #c026
-def _rows(mask, n=5)->str:
-    idx = list(mask[mask].index)
-    return ', '.join(map(str, idx[:n])) + (f' and {len(idx)-n} more' if len(idx)>n else '')
+def _rows(mask)->str: return listed(mask[mask].index) # the rows a boolean Series marks
 
 def _need_cols(df, cols, where='the DataFrame'):
     missing = [c for c in cols if c not in df.columns]
@@ -426,10 +424,8 @@ def hf_body(name_or_path, # A Hugging Face model name or folder
     if not pretrained: return AutoModel.from_config(hf_load(AutoConfig.from_pretrained, name_or_path))
     with _quiet_hf(): body, info = hf_load(AutoModel.from_pretrained, name_or_path, output_loading_info=True)
     if miss := list(info.get('missing_keys') or []):
-        one = len(miss)==1
-        warnings.warn(f"{len(miss)} weight{'' if one else 's'} of the {type(body).__name__} body {'is' if one else 'are'} not in the checkpoint of "
-                      f"{name_or_path} (e.g. {miss[0]}): {'it starts' if one else 'they start'} random, so the body is only partly pretrained. "
-                      "Is it the model you meant?", stacklevel=2)
+        warnings.warn(f"The checkpoint of {name_or_path} lacks weights of the {type(body).__name__} body ({len(miss)}, e.g. {miss[0]}), which "
+                      "start random: the body is only partly pretrained. Is it the model you meant?", stacklevel=2)
     return body
 
 # %% ../nbs/20_sentiment.ipynb #c066
