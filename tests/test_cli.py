@@ -278,7 +278,10 @@ def test_train_keeps_a_folders_own_split(tmp_path, run_cli):
     assert r.returncode == 2 and '--valid-name valid' in r.stderr and not (tmp_path / 'm').exists()
     r = run_cli('train', 'vision', '--data', d, '--label', 'parent', '--valid-name', 'valid', '--out', tmp_path / 'm', '--epochs', '1', '--size', '32')
     assert r.returncode == 0, r.stderr[-2000:]
-    assert 'accuracy' in r.stdout and '4 images under other split folders (test) are left out' in r.stderr
+    assert 'accuracy' in r.stdout and 'transfer-course: warning: 4 images under other split folders (test) are left out' in r.stderr
+    ours = [l for l in r.stderr.splitlines() if 'left out' in l or 'copies' in l]
+    assert len(ours) == 2 and all(l.startswith('transfer-course: warning: ') for l in ours), ours # one line each, as errors are
+    assert 'sys.exit(main())' not in r.stderr # no source line
     r = run_cli('train', 'text', '--valid-name', 'valid')
     assert r.returncode == 2 and '--valid-name is for images' in r.stderr
     r = run_cli('compare', '--data', d, '--label', 'parent', '--out', tmp_path / 'c', '--size', '32', *FAST)

@@ -318,9 +318,17 @@ def _call(f, args:dict):
 def main(argv:list|None=None # Arguments after the program name; `None` reads `sys.argv`
         ):
     "Run the `transfer-course` command line"
-    try: _main(sys.argv[1:] if argv is None else list(argv)); sys.stdout.flush()
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = partial(_show, warnings.showwarning)
+            _main(sys.argv[1:] if argv is None else list(argv)); sys.stdout.flush()
     except BrokenPipeError: # the reader stopped early (e.g. `| head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); sys.exit(1)
+
+def _show(pyshow, message, category, filename, lineno, file=None, line=None):
+    "The course's warnings as one line, as its errors are (no file, line or source: the user ran a command); others as `pyshow` does"
+    if not issubclass(category, CourseWarning): return pyshow(message, category, filename, lineno, file, line)
+    print(f"transfer-course: warning: {message}", file=file or sys.stderr)
 
 def _main(argv:list):
     "`main`, given its arguments"

@@ -7,10 +7,10 @@ Docs: https://transfer-course.github.io/transfer_course/core.html.md"""
 # %% auto #0
 __all__ = ['QUICK_VAR', 'QUICK_HOW', 'QUICK_ADVICE', 'CPU_WARNING', 'is_quick', 'OfflineError', 'offline_msg', 'online', 'hub_up',
            'DeviceReport', 'amp_dtype', 'device_report', 'amp', 'tc_home', 'runs_dir', 'file_in_way', 'atomic_path',
-           'listed']
+           'listed', 'CourseWarning', 'warn']
 
 # %% ../nbs/00_core.ipynb #c003
-import os, sys, socket
+import os, sys, socket, warnings
 from pathlib import Path
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -70,7 +70,7 @@ def hub_up(host:str='huggingface.co', # The host a download would reach
 # %% ../nbs/00_core.ipynb #c014
 CPU_WARNING = """\
 WARNING: no GPU found, so fine_tune will run on the CPU.
-  The full lessons take hours on a CPU and minutes on a GPU.
+  The full lessons take hours on a CPU; on a GPU, minutes (lesson 1) to tens of minutes (lesson 2's transformer on all of IMDB).
   In Colab: Runtime > Change runtime type > Hardware accelerator: GPU (e.g. T4) > Save, then run the notebook again from the top.
   On your own machine: install a CUDA build of PyTorch (https://pytorch.org/get-started/locally/).
   To run on this CPU on purpose, use quick mode: {how}."""
@@ -159,3 +159,21 @@ def listed(xs, # Row numbers, names, ...
     "The first `n` of `xs`, comma-separated, and how many more"
     xs = list(xs)
     return ', '.join(map(str, xs[:n])) + (f' and {len(xs)-n} more' if len(xs)>n else '')
+
+# %% ../nbs/00_core.ipynb #c032_2_1
+_LIBS = ('transfer_course', 'fastai', 'fastcore', 'torch', 'transformers', 'accelerate')
+
+def _lib_dirs()->tuple:
+    import importlib.util as iu
+    specs = (iu.find_spec(m) for m in _LIBS)
+    return tuple(os.path.dirname(s.origin)+os.sep for s in specs if s is not None and s.origin)
+
+class CourseWarning(UserWarning):
+    "A warning from this course's helpers about the learner's data or choices"
+
+def warn(msg:str, # What went wrong, and what to do about it
+         category:type=CourseWarning):
+    "`warnings.warn(msg)` from the first caller outside this package and the libraries it calls through"
+    libs,f,level = _lib_dirs(),sys._getframe(1),1
+    while f is not None and f.f_code.co_filename.startswith(libs): f,level = f.f_back,level+1
+    warnings.warn(msg, category, stacklevel=level+1 if f is not None else 2)

@@ -11,7 +11,7 @@ __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'DEEP_MODES', 'SPLIT_
            'folder_dls', 'warn_copies', 'own_split', 'faces_folder', 'digits_folder']
 
 # %% ../nbs/01_data.ipynb #c002
-import io, os, re, random, warnings, unicodedata, hashlib
+import io, os, re, random, unicodedata, hashlib
 from pathlib import Path
 from collections import Counter
 from dataclasses import dataclass, field
@@ -234,8 +234,8 @@ def label_images(scan:ImageScan, # From `scan_images`
     rx = "the Pets rule (breed_number.jpg)" if label=='pets' else f"label regex {label!r}"
     if len(bad)==len(files): raise ValueError(f"{rx} matches none of the {len(files)} file names "
                                               f"in {scan.path} (e.g. {', '.join(f.name for f in files[:3])})")
-    if bad and label!='folder': warnings.warn(f"label regex {label!r} does not match {len(bad)} of {len(files)} files; they are left out "
-                          f"(e.g. {', '.join(f.name for f in bad[:3])})")
+    if bad and label!='folder': warn(f"label regex {label!r} does not match {len(bad)} of {len(files)} files; they are left out "
+                 f"(e.g. {', '.join(f.name for f in bad[:3])})")
     files,labels = zip(*[(f,l) for f,l in zip(files, labels) if l is not None])
     if label=='parent' and (s := sorted({l for l in labels if l.lower() in SPLIT_NAMES})):
         raise ValueError(f"Images sit directly in folders named {', '.join(s)}, which 'parent' would make classes: label='folder' labels "
@@ -273,12 +273,12 @@ def _check_folders(path, files, labels):
     real = {os.path.realpath(Path(path)/t) for t in top}
     empty = sorted(d.name for d in Path(path).iterdir() if d.is_dir() and not d.name.startswith('.') and d.name not in top
                    and os.path.realpath(d) not in real) # a link to a class folder is that class, counted once
-    if empty: warnings.warn(f"class folders with no usable image are left out: {', '.join(empty[:10])}")
+    if empty: warn(f"class folders with no usable image are left out: {', '.join(empty[:10])}")
     loose = [f for f,l in zip(files, labels) if l is None]
-    if loose: warnings.warn(f"{len(loose)} images sit directly in {path}, in no class folder; they are left out (e.g. {loose[0].name})")
+    if loose: warn(f"{len(loose)} images sit directly in {path}, in no class folder; they are left out (e.g. {loose[0].name})")
     deep = [f for f,l in zip(files, labels) if l is not None and {p.lower() for p in f.relative_to(path).parts[1:-1]} - SPLIT_NAMES]
-    if deep: warnings.warn(f"{len(deep)} images sit in folders inside the class folders (e.g. {deep[0].relative_to(path)}); each is "
-                           f"labelled by the class folder right under {path} ({', '.join(top[:6])}{', ...' if len(top)>6 else ''}). "
+    if deep: warn(f"{len(deep)} images sit in folders inside the class folders (e.g. {deep[0].relative_to(path)}); each is "
+                  f"labelled by the class folder right under {path} ({', '.join(top[:6])}{', ...' if len(top)>6 else ''}). "
                            "Pass label='parent' (--label parent) to label each image by its own folder instead")
 
 # %% ../nbs/01_data.ipynb #c027_1
@@ -290,8 +290,8 @@ def warn_twins(labels, # The labels of a dataset
     for l in dict.fromkeys(map(str, labels)):
         groups.setdefault(' '.join(unicodedata.normalize('NFC', l).replace('_', ' ').split()).casefold(), []).append(l)
     twins = [v for v in groups.values() if len(v)>1]
-    if twins: warnings.warn(f"{what} that differ only in case, spaces, underscores or Unicode form are separate classes: {', '.join(map(repr, twins[0]))}"
-                            f"{f' (and {len(twins)-1} more such groups)' if len(twins)>1 else ''}; merge them if they mean one class")
+    if twins: warn(f"{what} that differ only in case, spaces, underscores or Unicode form are separate classes: {', '.join(map(repr, twins[0]))}"
+                   f"{f' (and {len(twins)-1} more such groups)' if len(twins)>1 else ''}; merge them if they mean one class")
     return twins
 
 # %% ../nbs/01_data.ipynb #c029
@@ -374,8 +374,8 @@ def check_items(files:list, labels:list, valid_idx:list, # Image files, their la
     if any(not (isinstance(i, (int, np.integer)) and 0<=i<len(files)) for i in valid_idx):
         raise ValueError(f"valid_idx holds indices outside 0..{len(files)-1} (whole numbers)")
     if len(set(valid_idx))<len(valid_idx): raise ValueError("valid_idx repeats indices: each validation image would count more than once")
-    if not len(valid_idx): warnings.warn("No validation images (valid_idx is empty): valid_loss and the metrics will be None; "
-                                         "split_by_class(labels) holds out a share of each class")
+    if not len(valid_idx): warn("No validation images (valid_idx is empty): valid_loss and the metrics will be None; "
+                                "split_by_class(labels) holds out a share of each class")
     n_train = len(files)-len(valid_idx)
     if n_train<1: raise ValueError("No training images left after the validation split")
     if not (isinstance(bs, int) and bs>=1): raise ValueError(f"bs must be a whole number of at least 1, got {bs!r}")
@@ -421,11 +421,11 @@ def warn_copies(scan:ImageScan, files:list, labels:list, valid:list # From `scan
     groups, v = [ix for ix in by.values() if len(ix)>1], set(valid)
     eg = lambda ix: ' and '.join(str(Path(files[i]).relative_to(scan.path)) for i in ix[:2])
     if (two := [ix for ix in groups if len({labels[i] for i in ix})>1]):
-        warnings.warn(f"{len(two)} images are there more than once under different labels (the same bytes), e.g. {eg(two[0])}: "
-                      "keep each under its right label only")
+        warn(f"{len(two)} images are there more than once under different labels (the same bytes), e.g. {eg(two[0])}: "
+             "keep each under its right label only")
     if (both := [ix for ix in groups if len({i in v for i in ix})>1]):
-        warnings.warn(f"{len(both)} images are in both the training and the validation set (copies: the same bytes), e.g. {eg(both[0])}: "
-                      "accuracy on them measures memory, not what the model learned; remove the copies")
+        warn(f"{len(both)} images are in both the training and the validation set (copies: the same bytes), e.g. {eg(both[0])}: "
+             "accuracy on them measures memory, not what the model learned; remove the copies")
     return groups
 
 def own_split(path, files:list, labels:list, # A folder, and its labelled files
@@ -435,14 +435,14 @@ def own_split(path, files:list, labels:list, # A folder, and its labelled files
     dirs = [{p.lower() for p in Path(f).relative_to(path).parts[:-1]} for f in files]
     v, out = valid_name.lower(), {'train','training'} | {valid_name.lower()}
     keep = [i for i,d in enumerate(dirs) if not (d & SPLIT_NAMES) - out]
-    if len(keep)<len(files): warnings.warn(f"{len(files)-len(keep)} images under other split folders "
-                                           f"({', '.join(sorted({p for d in dirs for p in d & SPLIT_NAMES} - out))}) are left out")
+    if len(keep)<len(files): warn(f"{len(files)-len(keep)} images under other split folders "
+                                  f"({', '.join(sorted({p for d in dirs for p in d & SPLIT_NAMES} - out))}) are left out")
     files, labels, dirs = [files[i] for i in keep], [labels[i] for i in keep], [dirs[i] for i in keep]
     valid = [i for i,d in enumerate(dirs) if v in d]
     if not valid: raise ValueError(f"No images under a folder named {valid_name!r} in {path}: give the name of its validation folders")
     if len(valid)==len(files): raise ValueError(f"Every image is under a folder named {valid_name!r}: there is nothing to train on")
     unseen = sorted(set(labels[i] for i in valid) - set(l for i,l in enumerate(labels) if v not in dirs[i]))
-    if unseen: warnings.warn(f"Classes with validation images but no training image (the model cannot predict them): {', '.join(map(str, unseen[:10]))}")
+    if unseen: warn(f"Classes with validation images but no training image (the model cannot predict them): {', '.join(map(str, unseen[:10]))}")
     return files, labels, valid
 
 # %% ../nbs/01_data.ipynb #c040

@@ -11,7 +11,7 @@ __all__ = ['NORMS', 'STARTS', 'OUT_FILES', 'MADE_BY', 'RUN_COLS', 'COLORS', 'Epo
            'plot_accuracy', 'plot_time', 'md_table', 'report']
 
 # %% ../nbs/30_less_data_less_time.ipynb #c004
-import os, sys, gc, json, time, random, math, hashlib, numbers, socket, warnings
+import os, sys, gc, json, time, random, math, hashlib, numbers, socket
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import numpy as np, pandas as pd
@@ -249,7 +249,7 @@ def check_sizes(sizes, # One size or several (ints, or whole numbers as floats o
     if big: raise ValueError(f"sizes {big} are larger than the data: at most {max_n} {unit} are available for training"
                              + (f" ({limit})" if limit else ''))
     odd = [s for s in sizes if s % step]
-    if odd: warnings.warn(f"sizes are balanced over the {step} classes, so they are rounded down to multiples of {step}: "
+    if odd: warn(f"sizes are balanced over the {step} classes, so they are rounded down to multiples of {step}: "
                           + ', '.join(f"{s} to {s//step*step}" for s in odd))
     return sorted({s//step*step for s in sizes})
 

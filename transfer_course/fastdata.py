@@ -295,8 +295,8 @@ class CachedDL(TfmdDL):
             and ds.tls[0].tfms.fs[0].cache is self.cache):
             rows = [self.cache.index.get(Path(o)) if isinstance(o, (Path,str)) else None for o in ds.items]
             if None not in rows and (old := [self.cache.files[r] for r in rows if not self.cache.current(r)]):
-                warnings.warn(f"{len(old)} files changed since they were cached (e.g. {old[0]}), so these batches are made image by "
-                              "image, from the files as they are now (slower): build the DataLoaders again to cache them anew")
+                warn(f"{len(old)} files changed since they were cached (e.g. {old[0]}), so these batches are made image by "
+                     "image, from the files as they are now (slower): build the DataLoaders again to cache them anew")
             elif None not in rows:
                 ys = [fa_collate([tl[i] for i in range(len(ds))]).to(self.cache.device) for tl in ds.tls[ds.n_inp:]]
                 res = torch.tensor(rows, device=self.cache.device),ys

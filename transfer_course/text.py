@@ -123,8 +123,8 @@ def _check_split(df, text_col, valid_col):
         f"Column {valid_col!r} marks {'every' if v.all() else 'no'} row for validation: a model needs at least one training row and "
         "one validation row. Mark some of each, or hold out a share of each class: read_texts(path, valid_pct=0.2)")
     dup = v & df[text_col].isin(set(df[text_col][~v]))
-    if dup.any(): warnings.warn(f"{dup.sum()} validation texts also appear in training (rows {_rows(dup)}): accuracy on them "
-                                "measures memory; drop them from one side", stacklevel=3)
+    if dup.any(): warn(f"{dup.sum()} validation texts also appear in training (rows {_rows(dup)}): accuracy on them "
+                       "measures memory; drop them from one side")
 
 # %% ../nbs/20_sentiment.ipynb #c027
 def check_texts(df:pd.DataFrame, # Labelled texts
@@ -315,8 +315,8 @@ class HFTokenize(Transform):
         if not bad: return
         which = f"The text {_opening(bad[0])!r} is" if len(texts)==1 else f"{len(bad)} of {len(texts)} texts are"
         eg = '' if len(texts)==1 else f", e.g. {_opening(bad[0])!r}"
-        warnings.warn(f"{which} only unknown tokens ({self.tok.unk_token}) to this tokenizer{eg}: the model sees them all as the "
-                      "same input. Is the model for this language/script?", stacklevel=3)
+        warn(f"{which} only unknown tokens ({self.tok.unk_token}) to this tokenizer{eg}: the model sees them all as the "
+             "same input. Is the model for this language/script?")
 
     def encode_all(self, texts)->list:
         "Token ids of each of `texts`, in one call of the tokenizer; warns once if any was cut, once if any is only unknown tokens"
@@ -325,7 +325,7 @@ class HFTokenize(Transform):
         long = [i for i,o in enumerate(ids) if len(o)>self.max_len]
         if long: # one text (predict, test_dl) is named, so that each text that is cut is reported
             which = f"The text {_opening(texts[0])!r} is" if len(texts)==1 else f"{len(long)} of {len(texts)} texts are"
-            warnings.warn(f"{which} longer than {self.max_len} tokens, the most this model reads: cut to the first tokens", stacklevel=2)
+            warn(f"{which} longer than {self.max_len} tokens, the most this model reads: cut to the first tokens")
             cut = self.tok([texts[i] for i in long], truncation=True, max_length=self.max_len)['input_ids']
             for i,o in zip(long, cut): ids[i] = o
         self._unknown(texts, ids)
@@ -424,8 +424,8 @@ def hf_body(name_or_path, # A Hugging Face model name or folder
     if not pretrained: return AutoModel.from_config(hf_load(AutoConfig.from_pretrained, name_or_path))
     with _quiet_hf(): body, info = hf_load(AutoModel.from_pretrained, name_or_path, output_loading_info=True)
     if miss := list(info.get('missing_keys') or []):
-        warnings.warn(f"The checkpoint of {name_or_path} lacks weights of the {type(body).__name__} body ({len(miss)}, e.g. {miss[0]}), which "
-                      "start random: the body is only partly pretrained. Is it the model you meant?", stacklevel=2)
+        warn(f"The checkpoint of {name_or_path} lacks weights of the {type(body).__name__} body ({len(miss)}, e.g. {miss[0]}), which "
+             "start random: the body is only partly pretrained. Is it the model you meant?")
     return body
 
 # %% ../nbs/20_sentiment.ipynb #c066
