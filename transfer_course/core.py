@@ -10,7 +10,7 @@ __all__ = ['QUICK_VAR', 'QUICK_HOW', 'QUICK_ADVICE', 'CPU_WARNING', 'is_quick', 
            'listed', 'CourseWarning', 'warn']
 
 # %% ../nbs/00_core.ipynb #c003
-import os, sys, socket, warnings
+import os, sys, socket, warnings, threading
 from pathlib import Path
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -176,4 +176,5 @@ def warn(msg:str, # What went wrong, and what to do about it
     "`warnings.warn(msg)` from the first caller outside this package and the libraries it calls through"
     libs,f,level = _lib_dirs(),sys._getframe(1),1
     while f is not None and f.f_code.co_filename.startswith(libs): f,level = f.f_back,level+1
-    warnings.warn(msg, category, stacklevel=level+1 if f is not None else 2)
+    user = f is not None and f.f_code.co_filename!=threading.__file__ # a thread this package started begins in `threading`
+    warnings.warn(msg, category, stacklevel=level+1 if user else 2)
