@@ -293,3 +293,45 @@ def test_copies_across_labels_or_the_split_are_named(tmp_path):
     with pytest.warns(UserWarning, match='in both the training and the validation set'): warn_copies(s, files, labels, [i])
     import warnings
     with warnings.catch_warnings(): warnings.simplefilter('error'); assert warn_copies(s, files, labels, [i, j]) == [[min(i, j), max(i, j)]]
+
+def test_worker_processes_started_by_spawn_label_the_images(folder, tmp_path):
+    "macOS and Windows start DataLoader workers afresh (spawn), with only what is pickled: they label as this process does"
+    import subprocess, sys, textwrap
+    script = tmp_path / 'spawned.py'
+    script.write_text(textwrap.dedent(f'''
+        import torch.multiprocessing as mp
+        from transfer_course.data import folder_dls
+        if __name__ == '__main__':
+            mp.set_start_method('spawn', force=True)
+            dls = folder_dls({str(folder)!r}, size=32, bs=4, num_workers=1, device='cpu')
+            ys = [int(i) for _, y in dls.valid for i in y] # made by a worker process
+            with dls.valid.fake_l.no_multiproc(): ref = [int(i) for _, y in dls.valid for i in y]
+            print(len(ys), ys == ref, sorted(set(ys)))
+        '''))
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    n, same, *seen = r.stdout.split()[-4:]
+    assert int(n) > 0 and same == 'True' and seen == ['[0,', '1]'], r.stdout[-500:] # both classes, as labelled here
+
+def test_unreadable_formats_say_what_to_do(tmp_path):
+    "iPhone HEIC photos (Pillow cannot read them) and other files with an image's name: the reason says what to do, without Python's object reprs"
+    d = tmp_path / 'phone'
+    (d / 'cats').mkdir(parents=True)
+    for i in range(2): (d / 'cats' / f'IMG_{i}.HEIC').write_bytes(b'\x00\x00\x00\x18ftypheic' + bytes(64))
+    with pytest.raises(ValueError) as e: scan_images(d)
+    msg = str(e.value)
+    assert msg.startswith(f'No usable images in {d}, only 2 image files that cannot be read (e.g. IMG_0.HEIC: HEIC, as iPhones')
+    assert 'pillow-heif' in msg and 'not images' not in msg
+    jpg(d / 'cats' / 'ok.jpg'); (d / 'cats' / 'page.jpg').write_text('<html>')
+    s = scan_images(d)
+    assert dict((f.name, why) for f, why in s.broken)['page.jpg'].startswith('not an image that Pillow can read') and ' at 0x' not in repr(s)
+
+def test_a_macos_zips_resource_folder_is_no_class(folder):
+    "Zips made on macOS hold `__MACOSX/` with '._name' resource files: it is left out silently, as hidden files are"
+    (folder / '__MACOSX' / 'beagle').mkdir(parents=True)
+    (folder / '__MACOSX' / 'beagle' / '._0.jpg').write_bytes(b'\x00\x05\x16\x07')
+    import warnings
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        files, labels = label_images(scan_images(folder), 'folder')
+    assert '__MACOSX' not in ' '.join(map(str, w)) and set(labels) == {'beagle', 'pug'}

@@ -16,7 +16,7 @@ from pathlib import Path
 from collections import Counter
 from dataclasses import dataclass, field
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageOps
+from PIL import Image, ImageDraw, ImageFilter, ImageOps, UnidentifiedImageError
 from fastcore.parallel import parallel
 from fastai.vision.all import *
 from .core import *
@@ -163,14 +163,16 @@ class ImageScan:
 # %% ../nbs/01_data.ipynb #c022
 DEEP_MODES = ('I;16', 'I;16B', 'I;16L', 'I;16N', 'I', 'F') # 16/32-bit and floating-point pixels: fastai would clip them to 8 bits
 
+def _hidden(name:str)->bool: return name.startswith('.') or name=='__MACOSX' # (zips made on macOS hold `__MACOSX/._name` files)
+
 def walk_files(path)->list:
-    "Every file under `path`, sorted, following links to folders (each folder once) and leaving out hidden files and folders; a link to nothing is listed, so that it is reported"
+    "Every file under `path`, sorted, following links to folders (each folder once) and leaving out hidden files and folders (and macOS zip files' `__MACOSX`); a link to nothing is listed, so that it is reported"
     seen, res = set(), []
     for d, dirs, fs in os.walk(path, followlinks=True):
         if (real := os.path.realpath(d)) in seen: dirs[:] = []; continue
         seen.add(real)
-        dirs[:] = sorted((x for x in dirs if not x.startswith('.')), key=lambda x: (os.path.islink(os.path.join(d, x)), x)) # a link after its target
-        res += [p for f in fs if not f.startswith('.') and ((p := Path(d)/f).is_file() or p.is_symlink() and not p.exists())]
+        dirs[:] = sorted((x for x in dirs if not _hidden(x)), key=lambda x: (os.path.islink(os.path.join(d, x)), x)) # a link after its target
+        res += [p for f in fs if not _hidden(f) and ((p := Path(d)/f).is_file() or p.is_symlink() and not p.exists())]
     return sorted(res)
 
 def _check_image(fn):
@@ -183,7 +185,13 @@ def _check_image(fn):
             im.draft('RGB', (64,64)) # JPEG: decode at reduced scale; a truncated file still fails
             im.load()
         return 'ok', (mode, hashlib.md5(raw).hexdigest())
+    except UnidentifiedImageError: return 'broken', _unknown_format(fn)
     except Exception as e: return 'broken', f"{type(e).__name__}: {e}"
+
+def _unknown_format(fn)->str:
+    if Path(fn).suffix.lower() in ('.heic', '.heif'): return ("HEIC, as iPhones save photos, which Pillow cannot read: export them as JPEG, or "
+                                                         "`pip install pillow-heif` and run `pillow_heif.register_heif_opener()` first")
+    return "not an image that Pillow can read (another format, or another kind of file with an image's name)"
 
 def scan_images(path, # A folder of images (searched recursively)
                 n_workers:int=0, # Processes to decode with
@@ -200,8 +208,11 @@ def scan_images(path, # A folder of images (searched recursively)
     for f,(ok,v) in zip(cands, parallel(_check_image, cands, n_workers=n_workers, progress=False)):
         if ok=='ok': res.images.append(f); res.modes[v[0]] += 1; res.digests[f] = v[1]
         else: res.broken.append((f, v))
-    if not res.images: raise ValueError(f"No usable images in {path}: {len(res.broken)} broken image files, "
-                                        f"{len(res.skipped)} other files ({', '.join(f.name for f in res.skipped[:3])})")
+    if not res.images:
+        eg = lambda fs: ', '.join(f.name for f in fs[:3])
+        why = [f"{len(res.broken)} image files that cannot be read (e.g. {res.broken[0][0].name}: {res.broken[0][1]})" if res.broken else '',
+               f"{len(res.skipped)} files that are not images (e.g. {eg(res.skipped)})" if res.skipped else '']
+        raise ValueError(f"No usable images in {path}, only {' and '.join(filter(None, why))}")
     return res
 
 # %% ../nbs/01_data.ipynb #c027
@@ -271,7 +282,7 @@ def _check_folders(path, files, labels):
         raise ValueError(f"{path} is split into {', '.join(top)} folders, which would be the classes. Keep that split: "
                          f"folder_dls(path, 'parent', valid_name='valid') (`--label parent --valid-name valid` in `transfer-course train` or `compare`); or point it at the folder whose sub-folders are the classes, e.g. {Path(path)/tr}")
     real = {os.path.realpath(Path(path)/t) for t in top}
-    empty = sorted(d.name for d in Path(path).iterdir() if d.is_dir() and not d.name.startswith('.') and d.name not in top
+    empty = sorted(d.name for d in Path(path).iterdir() if d.is_dir() and not _hidden(d.name) and d.name not in top
                    and os.path.realpath(d) not in real) # a link to a class folder is that class, counted once
     if empty: warn(f"class folders with no usable image are left out: {', '.join(empty[:10])}")
     loose = [f for f,l in zip(files, labels) if l is None]
@@ -356,14 +367,18 @@ def image_block(get_y, # Function from file (or image) to label
     return DataBlock(blocks=(TransformBlock(upright_image, batch_tfms=IntToFloatTensor), CategoryBlock(vocab=vocab, sort=vocab is None)),
                      get_y=get_y, splitter=IndexSplitter(valid_idx), item_tfms=item, batch_tfms=batch)
 
+def _key(f)->bytes: return hashlib.blake2b(os.fsencode(str(f)), digest_size=16).digest()
+
 class FileLabels:
-    "`get_y` for a list of files and their labels; pickled (in `learn.export()`), it keeps no file names"
+    "`get_y` for a list of files and their labels, kept under a digest of each name: pickled (`learn.export()`), it names no file"
+    __name__ = 'FileLabels' # fastai wraps a nameless callable in a local function, which worker processes cannot unpickle
     def __init__(self, files:list, labels:list):
         self.d = {}
         for f,l in zip(map(str, files), labels):
-            if self.d.setdefault(f, l)!=l: raise ValueError(f"{f} is listed twice, as {self.d[f]!r} and as {l!r}: give each file one label")
-    def __call__(self, f): return self.d[str(f)]
-    def __getstate__(self): return {'d': {}}
+            if (o := self.d.setdefault(_key(f), l))!=l: raise ValueError(f"{f} is listed twice, as {o!r} and as {l!r}: give each file one label")
+    def __call__(self, f):
+        try: return self.d[_key(f)]
+        except KeyError: raise KeyError(f"{f} is not one of the labelled files") from None
 
 def check_items(files:list, labels:list, valid_idx:list, # Image files, their labels, the validation indices
                 bs:int # Batch size
