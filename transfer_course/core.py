@@ -116,7 +116,7 @@ def amp(learn, # A fastai `Learner`
     t = amp_dtype(d)
     if t=='bf16': learn.to_bf16()
     elif t=='fp16': learn.to_fp16()
-    if verbose: print(f"Mixed precision: {t or f'off (not supported on {d.type})'}")
+    if verbose: print(f"Mixed precision: {t or ('off (not supported on cpu)' if d.type=='cpu' else f'off (not used on {d.type}: fp32)')}")
     return learn
 
 # %% ../nbs/00_core.ipynb #c025

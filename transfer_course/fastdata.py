@@ -225,7 +225,9 @@ class FastAug(RandTransform):
             (h,w),(H,W) = self.size,t.shape[-2:]
             if h*W > w*H: c = round(H*w/h); t = t[..., (W-c)//2:(W-c)//2+c] # as fastai's `Resize` crops: no stretching
             elif h*W < w*H: c = round(W*h/w); t = t[..., (H-c)//2:(H-c)//2+c, :]
-            t = F.interpolate(t, size=self.size, mode='bilinear', antialias=True, align_corners=False)
+            try: t = F.interpolate(t, size=self.size, mode='bilinear', antialias=True, align_corners=False)
+            except NotImplementedError: # antialiasing on MPS needs PyTorch 2.7 (Intel Macs stop at 2.2): the same resize on the CPU
+                t = F.interpolate(t.cpu(), size=self.size, mode='bilinear', antialias=True, align_corners=False).to(t.device)
         if ifnone(self.channels_last, t.device.type=='cuda'): t = t.contiguous(memory_format=torch.channels_last)
         return TensorImage(t)
 
@@ -336,7 +338,7 @@ def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their label
              vocab:list|None=None, # Class order; default sorted labels
              cache_size:int|None=None, # Side of the cached squares; default `size`·8/7 (256 for 224)
              device=None, # Default `default_device()`
-             prefetch:bool=True, # Make batches ahead in a background thread
+             prefetch:bool|None=None, # Make batches ahead in a background thread; default: yes, except on MPS (where two threads using the GPU at once can crash PyTorch)
              cache:ImageCache|None=None, # A cache of these `files` to reuse (e.g. for another batch size)
              verbose:bool=True, # Print what the cache holds and how long it took
              val_bs:int|None=None, # Validation batch size; default 2x `bs`, as `image_dls`
@@ -352,6 +354,7 @@ def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their label
     bs = check_items(files, labels, valid_idx, bs)
     splits = IndexSplitter(valid_idx)(files)
     device = torch.device(ifnone(device, default_device()))
+    prefetch = ifnone(prefetch, device.type!='mps') # pytorch/pytorch#197805
     if cache is not None:
         if (miss := [f for f in files if f not in cache.index]): raise ValueError(f"{len(miss)} files are not in the cache given, e.g. {miss[0]}")
         if cache_size is not None and cache_size!=cache.size:
@@ -471,7 +474,8 @@ def fast_ok(device=None, # Default `default_device()`
     d = torch.device(ifnone(device, default_device()))
     if d.type=='cuda': return True
     if verbose and d.type not in _noted:
-        _noted.add(d.type); print(FAST_NOTE.format(d='a CPU' if d.type=='cpu' else f'a {d.type.upper()} device'))
+        n = d.type.upper(); _noted.add(d.type)
+        print(FAST_NOTE.format(d='a CPU' if d.type=='cpu' else f"{'an' if n in ('MPS','XPU','HPU','XLA') else 'a'} {n} device"))
     return False
 
 # %% ../nbs/04_fastdata.ipynb #c057
