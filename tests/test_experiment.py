@@ -163,6 +163,18 @@ def test_report_of_one_seed_shows_no_spread(tmp_path):
     md = report(df, tmp_path / 'rep', target=0.9)
     assert '| 2 | 0.900 | 0.900 | — | — |' in md  # one run per size has no spread to show (not 0.000)
 
+def test_a_report_folder_that_cannot_be_written_says_what_to_do(tmp_path, monkeypatch):
+    "A read-only course folder (a shared JupyterHub): the message names `out` and TRANSFER_COURSE_RUNS, not a bare [Errno 13]"
+    import os
+    from pathlib import Path
+    ro = tmp_path / 'ro'; ro.mkdir(); ro.chmod(0o555)
+    if os.access(ro, os.W_OK): # root writes anywhere: simulate what everyone else meets
+        monkeypatch.setattr(os, 'access', lambda p, mode: not str(p).startswith(str(ro)))
+        def refuse(self, *a, **k): raise PermissionError(13, 'Permission denied', str(self))
+        monkeypatch.setattr(Path, 'mkdir', refuse)
+    with pytest.raises(PermissionError, match="report folder .*ro/runs cannot be written here.*TRANSFER_COURSE_RUNS"):
+        run_grid(Counting(), [2], seeds=1, quiet=True, out=ro / 'runs')
+
 # ---- extending the experiment, as lesson 3's exercises ask: a third start, and scratch's own augmentation
 
 class Frozen(ImageTask):

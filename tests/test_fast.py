@@ -105,7 +105,7 @@ def test_errors_name_the_fix(pets, tmp_path):
 def test_two_processes_through_accelerate(tmp_path):
     "`accelerate launch` starts 2 CPU processes (gloo); both fine-tune on the quick stand-in through the fast path"
     script = tmp_path/'train_ddp.py'
-    script.write_text("from transfer_course.fast import ddp_train\nddp_train()\n")
+    script.write_text("from transfer_course.fast import ddp_train\nif __name__ == '__main__': ddp_train()\n")
     env = {'TRANSFER_COURSE_HOME': str(tmp_path/'home'), 'CUDA_VISIBLE_DEVICES': '', 'OMP_NUM_THREADS': '1'}
     r = launch(script, '--quick', '--data', 'fast', '--size', 32, '--bs', 8, '--epochs', 1, n=2, env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -213,7 +213,7 @@ def test_two_processes_score_the_whole_validation_set(tmp_path):
     "3 validation images on 2 processes: fastai pads one process's share; the accuracy printed is still k/3 (`AccumMetric`)"
     p = make_pets_standin(tmp_path/'pets', 5, size=(64, 48), breeds=['beagle', 'pug', 'Bengal'])  # 1 of 5 per breed held out
     script = tmp_path/'train_ddp.py'
-    script.write_text("from transfer_course.fast import ddp_train\nddp_train()\n")
+    script.write_text("from transfer_course.fast import ddp_train\nif __name__ == '__main__': ddp_train()\n")
     env = {'TRANSFER_COURSE_HOME': str(tmp_path/'home'), 'CUDA_VISIBLE_DEVICES': '', 'OMP_NUM_THREADS': '1'}
     r = launch(script, '--quick', '--path', p, '--data', 'fast', '--size', 32, '--bs', 4, '--epochs', 1, n=2, env=env, timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]

@@ -6,7 +6,7 @@ Docs: https://transfer-course.github.io/transfer_course/core.html.md"""
 
 # %% auto #0
 __all__ = ['QUICK_VAR', 'QUICK_HOW', 'QUICK_ADVICE', 'CPU_WARNING', 'is_quick', 'OfflineError', 'offline_msg', 'online', 'hub_up',
-           'DeviceReport', 'amp_dtype', 'device_report', 'amp', 'tc_home', 'runs_dir', 'file_in_way', 'atomic_path',
+           'DeviceReport', 'amp_dtype', 'device_report', 'amp', 'file_in_way', 'tc_home', 'runs_dir', 'atomic_path',
            'listed', 'CourseWarning', 'warn']
 
 # %% ../nbs/00_core.ipynb #c003
@@ -120,23 +120,25 @@ def amp(learn, # A fastai `Learner`
     return learn
 
 # %% ../nbs/00_core.ipynb #c025
-def tc_home()->Path:
-    "The folder for this course's stand-in data and converted weights (`$TRANSFER_COURSE_HOME`)"
-    p = Path(os.environ.get('TRANSFER_COURSE_HOME') or '~/.cache/transfer_course').expanduser()
-    try: p.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise ValueError(f"The course's data folder {p} cannot be made ({e.strerror}): set TRANSFER_COURSE_HOME to a folder "
-                                          "you can write to, or unset it to use ~/.cache/transfer_course") from None
-    return p
-
-# %% ../nbs/00_core.ipynb #c028
-def runs_dir(*parts:str)->Path:
-    "Folder for saved experiment runs: `$TRANSFER_COURSE_RUNS` or `./runs`, then `parts`"
-    return Path(os.environ.get('TRANSFER_COURSE_RUNS') or 'runs').joinpath(*parts)
-
 def file_in_way(path)->Path|None:
     "The file (`path` itself, or one of its parents) that stops `path` from being a folder; None if there is none"
     path = Path(path)
     return next((p for p in [path, *path.parents] if p.exists() and not p.is_dir()), None)
+
+def tc_home()->Path:
+    "The folder for this course's stand-in data and converted weights (`$TRANSFER_COURSE_HOME`)"
+    p = Path(os.environ.get('TRANSFER_COURSE_HOME') or '~/.cache/transfer_course').expanduser()
+    try: p.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        why = f"{f} is a file" if (f := file_in_way(p)) else e.strerror
+        raise ValueError(f"The course's data folder {p} cannot be made ({why}): set TRANSFER_COURSE_HOME to a folder "
+                         "you can write to, or unset it to use ~/.cache/transfer_course") from None
+    return p
+
+# %% ../nbs/00_core.ipynb #c028
+def runs_dir(*parts:str)->Path:
+    "Folder for saved experiment runs: `$TRANSFER_COURSE_RUNS` (`~` expanded) or `./runs`, then `parts`"
+    return Path(os.environ.get('TRANSFER_COURSE_RUNS') or 'runs').expanduser().joinpath(*parts)
 
 # %% ../nbs/00_core.ipynb #c031
 @contextmanager

@@ -269,7 +269,10 @@ def _out_dir(out)->Path:
     "Make the report folder `out` (and its parents), or say why it cannot be one"
     out = Path(out)
     if f := file_in_way(out): raise NotADirectoryError(f"{f} is a file; give a folder for the report")
-    out.mkdir(parents=True, exist_ok=True)
+    try: out.mkdir(parents=True, exist_ok=True)
+    except PermissionError: pass # said below
+    if not os.access(out, os.W_OK): raise PermissionError(f"The report folder {out} cannot be written here (no permission): give "
+                                                          "`out` a folder you can write to, or set TRANSFER_COURSE_RUNS, where `runs_dir` puts them")
     return out
 
 def _prepare_out(out, cfg:dict, resume:bool, force:bool)->pd.DataFrame|None:
@@ -516,5 +519,5 @@ def report(df, out, # Runs and the folder to write into
         md_table(labels_needed(df).rename(columns=dict(n=unit, pretrained_accuracy='pretrained accuracy', scratch_needs='scratch needs'))),
         f"## Time{' and money' if money else ''} to {target:.0%} accuracy" + (f" (at {price_per_hour}/hour)" if money else ''),
         md_table(c, '.3g')]) # minutes and money to 3 significant digits: 0.0712, not 0.07
-    (out/'report.md').write_text(md + '\n')
+    (out/'report.md').write_text(md + '\n', encoding='utf-8') # (not the locale's: a Windows code page lacks '—')
     return md

@@ -166,9 +166,15 @@ def launch(script, # A training script, e.g. one that calls `ddp_train`
     with socket.socket() as s: s.bind(('', 0)); port = s.getsockname()[1] # a free port for the processes to meet
     cmd = [sys.executable, '-m', 'accelerate.commands.launch', '--multi_gpu', '--num_processes', str(n), '--num_machines', '1',
            '--mixed_precision', 'no', '--dynamo_backend', 'no', '--main_process_port', str(port), str(script), *map(str, args)]
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**os.environ, **(env or {})},
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, encoding='utf-8', errors='replace',
+                         env={'PYTHONIOENCODING': 'utf-8', **os.environ, **(env or {})}, # (Windows pipes default to the locale's code page)
                          start_new_session=True) # its own process group: a timeout stops the training processes too
     try: out,err = p.communicate(timeout=timeout)
     except BaseException: # a timeout, or Ctrl-C: no training process is left running
-        os.killpg(p.pid, signal.SIGKILL); p.communicate(); raise
+        _stop(p); p.communicate(); raise
     return subprocess.CompletedProcess(cmd, p.returncode, out, err)
+
+def _stop(p:subprocess.Popen):
+    "Stop `p` and the processes it started"
+    if hasattr(os, 'killpg'): os.killpg(p.pid, signal.SIGKILL)
+    else: subprocess.run(['taskkill', '/F', '/T', '/PID', str(p.pid)], capture_output=True) # Windows has no process groups: the tree
