@@ -97,6 +97,9 @@ def device_report(quick:bool|None=None, # Quick mode expects the CPU, so it only
     import torch
     from fastai.torch_core import default_device
     d = default_device()
+    if d.type=='mps' and not torch.backends.mps.is_available(): # fastai takes a PyTorch built with MPS for a Mac that can use it
+        d = default_device(False) # (a macOS virtual machine or CI runner, or macOS before 12.3, cannot: training would fail)
+        print("Note: this PyTorch supports Apple GPUs (MPS), but this Mac cannot use one, so fastai will use the CPU")
     name = torch.cuda.get_device_name(d) if d.type=='cuda' else 'Apple GPU (MPS)' if d.type=='mps' else 'CPU'
     r = DeviceReport(d, name, amp_dtype(d))
     if verbose:
