@@ -1,4 +1,5 @@
 "The `transfer-course` console script as a user meets it."
+import os
 
 def test_help_lists_commands(run_cli):
     r = run_cli('--help')
@@ -144,6 +145,9 @@ def test_train_then_predict_on_a_users_folder(photos, tmp_path, run_cli):
     assert [l[1] for l in lines] == ['red', 'blue'] and all(0.5 <= float(l[2]) <= 1 for l in lines)
     assert lines[0][0] == f"{photos}/red/./0.jpg"  # each input printed as written, so a script can match its lines
     _batched_as_one_by_one(model, sorted(photos.rglob('*.jpg')), bs=3) # several batches, the last one partial
+    shutil.copy(photos / 'red' / '0.jpg', tmp_path / 'r.jpg')  # `~` as cmd, PowerShell and `--opt=~/x` leave it
+    r = run_cli('predict', '~/model', '~/r.jpg', env={'HOME': str(tmp_path), 'USERPROFILE': str(tmp_path)})
+    assert r.returncode == 0 and r.stdout.strip().splitlines()[-1].split('\t')[:2] == [str(tmp_path / 'r.jpg'), 'red'], r.stderr[-2000:]
     r = run_cli('predict', '--bs', '5', model, photos)
     assert r.returncode == 0 and len([l for l in r.stdout.splitlines() if '\t' in l]) == 16
     r = run_cli('train', 'vision', '--data', photos, '--out', model, '--epochs', '1', '--size', '32')
@@ -177,14 +181,15 @@ def test_train_text_on_a_users_csv_then_predict_strings(tmp_path, run_cli):
     good = ['I love it', 'great film, loved every minute', 'wonderful and happy', 'best day ever', 'so good, thank you']
     bad = ['I hate it', 'awful film, wasted my time', 'terrible and sad', 'worst day ever', 'so bad, never again']
     rows = [(t + f' {i}', 'pos') for i in range(5) for t in good] + [(t + f' {i}', 'neg') for i in range(5) for t in bad]
-    csv = tmp_path / 'reviews.csv'  # saved by an old Windows program: not UTF-8
-    csv.write_text('review,sentiment\n' + '\n'.join(f'"{t} café",{l}' for t, l in rows) + '\n', encoding='latin-1')
+    csv = tmp_path / 'reviews.csv'  # as Excel saves 'CSV' on a European Windows: cp1252, semicolons, CRLF
+    csv.write_bytes(('review;sentiment\r\n' + ''.join(f'{t} café, “{i}”;{l}\r\n' for i, (t, l) in enumerate(rows))).encode('cp1252'))
     model = tmp_path / 'text_model'
     args = ['train', 'text', '--data', csv, '--text-col', 'review', '--label', 'sentiment', '--out', model, '--epochs', '1', '--bs', '8']
     r = run_cli(*args)
-    assert r.returncode == 2 and '--encoding latin-1' in r.stderr and not model.exists()
-    r = run_cli(*args, '--encoding', 'latin-1')
+    assert r.returncode == 2 and '--encoding cp1252' in r.stderr and not model.exists()
+    r = run_cli(*args, '--encoding', 'cp1252')
     assert r.returncode == 0, r.stderr[-3000:]
+    assert 'transfer-course: warning: ' in r.stderr and 'is read as semicolon-separated' in r.stderr
     assert (model / 'model.safetensors').exists() and (model / 'hf').is_dir()
     r = run_cli('predict', model, 'what a wonderful, happy film', 'awful, I hate it')
     assert r.returncode == 0, r.stderr[-3000:]
@@ -192,16 +197,19 @@ def test_train_text_on_a_users_csv_then_predict_strings(tmp_path, run_cli):
     assert [o[0] for o in out] == ['what a wonderful, happy film', 'awful, I hate it']
     assert all(o[1] in ('pos', 'neg') and 0.5 <= float(o[2]) <= 1 for o in out)
     _batched_as_one_by_one(model, ['so good', 'a long review: awful, wasted my time, never again, the worst', 'ok', 'happy'], bs=3)
-    r = run_cli('train', 'text', '--data', csv, '--text-col', 'nope', '--out', tmp_path / 'm2', '--encoding', 'latin-1')
-    assert r.returncode == 2 and 'review' in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run_cli('predict', model, '日本 wonderful, happy', env={'PYTHONIOENCODING': 'cp1252'})  # as Windows writes to a file
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.splitlines()[-1].startswith('\\u65e5\\u672c wonderful, happy\t') and 'PYTHONUTF8=1' in r.stderr
+    r = run_cli('train', 'text', '--data', csv, '--text-col', 'nope', '--out', tmp_path / 'm2', '--encoding', 'cp1252')
+    assert r.returncode == 2 and 'review' in r.stderr and len(r.stderr.strip().splitlines()) == 2  # the separator's note, the error
     # files of texts: one per line (blank lines skipped), or a CSV's text column; an empty text is reported, the rest predicted
-    (tmp_path / 'inbox.txt').write_text('so good\n\nawful, I hate it\n')
+    (tmp_path / 'inbox.txt').write_bytes('so good\r\n\r\nawful, I hate it\r\n'.encode('utf-8-sig'))  # Notepad's UTF-8
     (tmp_path / 'inbox.csv').write_text('id,review\n1,"happy, tab\there"\n')
-    r = run_cli('predict', model, tmp_path / 'inbox.txt', tmp_path / 'inbox.csv', '--text-col', 'review', '', 'missing.txt')
+    r = run_cli('predict', model, tmp_path / 'inbox.txt', tmp_path / 'inbox.csv', '--text-col', 'review', '', 'my missing.txt')
     assert r.returncode == 2 and 'input 4 is an empty text' in r.stderr and '1 of 5 inputs are empty texts' in r.stderr
-    assert 'no file missing.txt' in r.stderr and 'inbox.txt: 2 texts' in r.stderr
+    assert 'no file my missing.txt' in r.stderr and 'inbox.txt: 2 texts' in r.stderr
     rows = [l.split('\t') for l in r.stdout.strip().splitlines() if '\t' in l]
-    assert [x[0] for x in rows] == ['so good', 'awful, I hate it', 'happy, tab here', 'missing.txt'] and all(len(x) == 3 for x in rows)
+    assert [x[0] for x in rows] == ['so good', 'awful, I hate it', 'happy, tab here', 'my missing.txt'] and all(len(x) == 3 for x in rows)
     r = run_cli('predict', model, tmp_path / 'inbox.csv')
     assert r.returncode == 2 and "No column 'text'" in r.stderr and 'review' in r.stderr
     # a folder that holds a saved model's tokenizer is refused before training; a path below a file too
@@ -262,7 +270,7 @@ def test_texts_of_files_skip_empty_ones_and_say_which(tmp_path, capsys):
     assert 'in.csv: 3 texts (2 empty rows skipped: rows 2, 4)' in err and 'in.txt: 2 texts (1 empty line skipped: line 2)' in err
     (tmp_path/'l.txt').write_bytes('caf\xe9\n'.encode('latin-1')); (tmp_path/'l.csv').write_bytes('text\ncaf\xe9\n'.encode('latin-1'))
     for f in ('l.txt', 'l.csv'):
-        with pytest.raises(ValueError, match="byte 0xe9 at position 3 cannot be decoded.*--encoding latin-1"): _texts([str(tmp_path/f)])
+        with pytest.raises(ValueError, match="byte 0xe9 at position 3 cannot be decoded.*--encoding cp1252"): _texts([str(tmp_path/f)])
     (tmp_path/'d.csv').write_text('text,text\na,b\n')
     with pytest.raises(ValueError, match="2 columns named 'text'"): _texts([str(tmp_path/'d.csv')])
 
@@ -302,3 +310,54 @@ def test_a_reader_that_stops_early_gets_no_traceback(argv):
     try: p = subprocess.run([exe, *argv], stdout=w, stderr=subprocess.PIPE, text=True, timeout=300)
     finally: os.close(w)
     assert 'Traceback' not in p.stderr and 'BrokenPipeError' not in p.stderr, p.stderr[-1500:]
+
+def test_texts_as_windows_and_excel_save_them(tmp_path, capsys, monkeypatch):
+    "`predict`'s text files: byte-order marks, Excel's 'Unicode text' sheet, semicolons; `~`; a missing file is said, spaces or not"
+    from transfer_course.cli import _texts
+    (tmp_path/'bom.txt').write_bytes('first\r\nsecond\r\n'.encode('utf-8-sig'))
+    (tmp_path/'u16.txt').write_bytes('first\r\nsecond\r\n'.encode('utf-16'))
+    (tmp_path/'sheet.txt').write_bytes('id\ttext\r\n1\tgood, really\r\n2\tbad\r\n'.encode('utf-16')) # Excel: Save as 'Unicode text'
+    (tmp_path/'eu.csv').write_bytes('id;text\r\n1;good, really\r\n2;bad\r\n'.encode('utf-8-sig'))
+    assert _texts([str(tmp_path/'bom.txt'), str(tmp_path/'u16.txt')]) == ['first', 'second']*2
+    assert _texts([str(tmp_path/'sheet.txt')]) == ['good, really', 'bad']
+    assert "sheet.txt: read as a tab-separated sheet, as its first line names the column 'text'" in capsys.readouterr().err
+    with pytest.warns(UserWarning, match='semicolon-separated'): assert _texts([str(tmp_path/'eu.csv')]) == ['good, really', 'bad']
+    (tmp_path/'p.csv').write_text('text|id\na, b|1\n')
+    assert _texts([str(tmp_path/'p.csv')], sep='|') == ['a, b']
+    monkeypatch.setenv('HOME', str(tmp_path)); monkeypatch.setenv('USERPROFILE', str(tmp_path))
+    assert _texts(['~/bom.txt', '~ not a path', 'my texts.txt', '~/gone.csv', 'a film, really']) == ['first', 'second', '~ not a path', 'my texts.txt', '~/gone.csv', 'a film, really']
+    err = capsys.readouterr().err
+    assert 'no file my texts.txt' in err and 'no file ~/gone.csv' in err and 'a film' not in err and '~ not a path' not in err
+
+def test_paths_with_tilde_and_the_separator_option(tmp_path, run_cli):
+    (tmp_path/'eu.csv').write_text('review;sentiment|x\ngood;pos|1\nbad;neg|2\n')
+    home = {'HOME': str(tmp_path), 'USERPROFILE': str(tmp_path)}
+    r = run_cli('train', 'text', '--data', '~/eu.csv', '--out', '~/m', env=home)
+    assert r.returncode == 2 and "--sep ';'" in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr[-2000:]
+    r = run_cli('train', 'text', '--data=~/eu.csv', '--sep', ';', '--text-col', 'nope', '--out', '~/m', env=home)
+    assert r.returncode == 2 and "columns found: 'review', 'sentiment|x'" in r.stderr, r.stderr[-2000:]
+    r = run_cli('train', 'text', '--data', '~/eu.csv', '--sep', '\\t', '--text-col', 'nope', env=home)  # typed as \t
+    assert r.returncode == 2 and "columns found: 'review;sentiment|x'" in r.stderr, r.stderr[-2000:]
+    for args, msg in [(['train', 'text', '--data', tmp_path/'eu.csv', '--sep', ';;'], '--sep is one character'), (['train', 'text', '--sep', ';'], '--sep is about --data'),
+                      (['train', 'vision', '--data', tmp_path, '--sep', ';'], '--sep is for texts')]:
+        r = run_cli(*args)
+        assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr[-2000:])
+    r = run_cli('compare', '--data', '~/none', '--task', 'text', env=home)
+    assert r.returncode == 2 and f"{tmp_path}/none does not exist" in r.stderr
+
+def test_python_dash_m_runs_the_command():
+    import subprocess, sys
+    r = subprocess.run([sys.executable, '-m', 'transfer_course.cli', '--help'], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and 'usage: transfer-course' in r.stdout, r.stderr[-2000:]
+    r = subprocess.run([sys.executable, '-m', 'transfer_course.cli', 'fly'], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "unknown command 'fly'" in r.stderr
+
+@pytest.mark.parametrize('io,out', [('cp1252', rb'\u65e5\u672c caf' + b'\xe9'), ('cp1252:replace', b'?? caf\xe9'), ('utf-8', '日本 café'.encode())])
+def test_output_the_console_cannot_encode_is_escaped_not_a_crash(io, out, tmp_path):
+    "Windows writes a redirected stdout in its code page: a label such as '日本' is escaped (and said), not a crash with an empty file"
+    import subprocess, sys
+    (tmp_path/'s.py').write_text("from transfer_course import cli\ndef label(): print('日本 café')\n"
+                                 "cli.COMMANDS['info'] = (label, [])\ncli.main(['info'])\n", encoding='utf-8')
+    r = subprocess.run([sys.executable, tmp_path/'s.py'], capture_output=True, env={**os.environ, 'PYTHONIOENCODING': io}, timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == out, (r.stdout, r.stderr[-2000:])
+    assert (b'PYTHONUTF8=1' in r.stderr) == (io == 'cp1252') # the user's own choice of errors (':replace') is theirs

@@ -137,7 +137,7 @@ def test_read_texts(tmp_path):
     with pytest.raises(ValueError, match='missing'): read_texts(f)
     raw = 'text,label\nna\xefve but fun,pos\nawful,neg\n'.encode('cp1252')
     f.write_bytes(raw)
-    with pytest.raises(ValueError, match="encoding='latin-1'"): read_texts(f)
+    with pytest.raises(ValueError, match="encoding='cp1252'"): read_texts(f) # Windows' Western code page
     assert f.read_bytes() == raw # nothing lost
     assert read_texts(f, encoding='cp1252').text[0] == 'naïve but fun'
     t = tmp_path/'r.tsv'
@@ -153,9 +153,9 @@ def test_read_texts_keeps_labels_as_written_and_explains_bad_files(tmp_path):
     with pytest.raises(ValueError, match="Unknown encoding 'bogus'"): read_texts(f, encoding='bogus')
     (tmp_path/'h.csv').write_text('text,label\n')
     with pytest.raises(ValueError, match='no rows'): read_texts(tmp_path/'h.csv')
-    (tmp_path/'s.csv').write_text('text;label\ngood;pos\nbad;neg\n')
-    with pytest.raises(ValueError, match="columns found: 'text;label'"): read_texts(tmp_path/'s.csv')
-    assert read_texts(tmp_path/'s.csv', sep=';').label.tolist() == ['pos', 'neg'] # `pd.read_csv` options pass through
+    (tmp_path/'s.csv').write_text('text|label\ngood|pos\nbad|neg\n')
+    assert read_texts(tmp_path/'s.csv', sep='|').label.tolist() == ['pos', 'neg'] # the separator, when given, is used
+    assert read_texts(tmp_path/'s.csv', delimiter='|').label.tolist() == ['pos', 'neg'] # `pd.read_csv` options pass through
     (tmp_path/'e.csv').write_text('')
     with pytest.raises(ValueError, match='could not be read'): read_texts(tmp_path/'e.csv')
     (tmp_path/'w.csv').write_text('text,label\ngood,positive\nbad,negative\nfine,Positive \nawful,negative\n')
@@ -164,6 +164,45 @@ def test_read_texts_keeps_labels_as_written_and_explains_bad_files(tmp_path):
     (tmp_path/'d.csv').write_text('text,label,text\ntitle one,pos,the review\ntitle two,neg,another review\n')
     with pytest.raises(ValueError, match="2 columns named 'text': rename all but one"): read_texts(tmp_path/'d.csv')
     assert read_texts(tmp_path/'d.csv', usecols=[0, 1]).text.tolist() == ['title one', 'title two'] # the user chose one
+
+# --- files as Excel and Windows programs save them
+
+def test_excel_csv_separated_by_semicolons_is_read_and_said(tmp_path):
+    "Excel saves 'CSV' with semicolons where a comma is the decimal mark: the header line tells, and a note says so"
+    rows = [('great film, loved it', 'pos'), ('awful, boring', 'neg'), ('fine', 'pos'), ('bad', 'neg')]
+    f = tmp_path/'eu.csv'
+    f.write_bytes(('text;label\r\n' + ''.join(f'{t};{l}\r\n' for t,l in rows)).encode('utf-8-sig'))
+    with pytest.warns(UserWarning, match=r"eu.csv is read as semicolon-separated.*--sep ','") as w: df = read_texts(f)
+    assert len([o for o in w if 'separated' in str(o.message)]) == 1
+    assert df.text.tolist() == [t for t,_ in rows] and df.label.tolist() == [l for _,l in rows]
+    with warnings.catch_warnings():
+        warnings.simplefilter('error'); assert read_texts(f, sep=';').text[0] == 'great film, loved it' # told: no note
+    import gzip
+    (tmp_path/'eu.csv.gz').write_bytes(gzip.compress(f.read_bytes()))
+    with pytest.warns(UserWarning, match='semicolon-separated'): assert len(read_texts(tmp_path/'eu.csv.gz')) == 4
+    (tmp_path/'c.tsv').write_text('text,label\ngood,pos\nbad,neg\n') # a .tsv that holds commas
+    with pytest.warns(UserWarning, match='comma-separated'): assert read_texts(tmp_path/'c.tsv').label.tolist() == ['pos', 'neg']
+    (tmp_path/'q.csv').write_text('"text; one",label\n"a;b",pos\nc,neg\n') # a quoted name's ';' is not a separator
+    with warnings.catch_warnings():
+        warnings.simplefilter('error'); assert read_texts(tmp_path/'q.csv', 'text; one').label.tolist() == ['pos', 'neg']
+    (tmp_path/'a.csv').write_text('text;label|x\ngood;pos|1\n')
+    with pytest.raises(ValueError, match=r"no comma but several other separators \(semicolon, pipe\).*--sep ';'"): read_texts(tmp_path/'a.csv')
+    (tmp_path/'u.csv').write_text('text\ngood\nfine, really\n') # one column, and a comma that is not quoted
+    with pytest.raises(ValueError, match=r"line 3.*in double quotes.*--sep ';'"): read_table(tmp_path/'u.csv', ['text'])
+
+def test_windows_encodings_get_the_right_advice_and_byte_order_marks_decide(tmp_path):
+    f = tmp_path/'w.csv'
+    f.write_bytes('text,label\n"it\u2019s \u201cfine\u201d \u20ac5",pos\nbad,neg\n'.encode('cp1252')) # 0x80-0x9f: smart quotes, the euro
+    with pytest.raises(ValueError, match="byte 0x92 .*`--encoding cp1252`"): read_texts(f) # latin-1 would read \x93fine\x94
+    assert read_texts(f, encoding='cp1252').text[0] == 'it\u2019s \u201cfine\u201d \u20ac5'
+    f.write_bytes(b'text,label\ncaf\xe9 \x81,pos\nbad,neg\n') # 0x81 is no cp1252 character
+    with pytest.raises(ValueError, match="`--encoding latin-1`"): read_texts(f)
+    f.write_bytes('text,label\r\ngood,pos\r\nbad,neg\r\n'.encode('utf-8-sig'))
+    assert list(read_texts(f).columns) == ['text', 'label'] # UTF-8's byte-order mark is not part of the first name
+    u = tmp_path/'sheet.txt' # Excel's 'Unicode text': UTF-16 with its byte-order mark, tab-separated
+    u.write_bytes('text\tlabel\r\ngood, really\tpos\r\nbad\tneg\r\n'.encode('utf-16'))
+    with pytest.warns(UserWarning, match='tab-separated'): assert read_texts(u).text.tolist() == ['good, really', 'bad']
+    assert bom_encoding(u) == 'utf-16' and bom_encoding(u, 'latin-1') == 'latin-1' and bom_encoding(f) == 'utf-8-sig'
 
 # --- the transformer inside fastai
 
@@ -183,6 +222,16 @@ def test_hf_dls_errors(df):
     with pytest.raises(ValueError, match="fewer than bs=64"): hf_dls(df, minilm_dir(), bs=64)
     with pytest.raises(ValueError, match="columns found: 'text', 'label', 'is_valid'"): hf_dls(df, minilm_dir(), text_col='review')
     with pytest.raises(ValueError, match='missing'): hf_dls(df.assign(text=df.text.where(df.index!=3)), minilm_dir())
+
+def test_dataloader_workers_started_by_spawn(tmp_path):
+    "macOS and Windows start DataLoader workers by 'spawn', which pickles what they run: `hf_dls` must pickle"
+    (tmp_path/'s.py').write_text(
+        "import torch.multiprocessing as mp\nfrom transfer_course.text import *\nfrom transfer_course.models import minilm_dir\n"
+        "if __name__=='__main__':\n    mp.set_start_method('spawn', force=True)\n"
+        "    dls = hf_dls(subset(tweets(), 32, 32), minilm_dir(), bs=16, num_workers=2)\n"
+        "    print('texts', sum(len(y) for x,y in dls.train))\n")
+    r = subprocess.run([sys.executable, tmp_path/'s.py'], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0 and 'texts 32' in r.stdout, r.stderr[-2000:]
 
 def test_long_texts_cut_and_said_once(df):
     long = df.copy(); long.loc[[0, 5], 'text'] = ' '.join(['word']*600)

@@ -9,9 +9,9 @@ __all__ = ['TASKS', 'MIN_SIZE', 'VISION_OPTS', 'TEXT_OPTS', 'DATA_OPTS', 'COMMAN
            'predicted', 'predict', 'main']
 
 # %% ../nbs/60_cli.ipynb #c002
-import re, sys, os, platform, warnings
+import re, sys, os, codecs, platform, warnings
 from functools import partial
-from contextlib import nullcontext
+from contextlib import nullcontext, contextmanager
 from pathlib import Path
 from inspect import signature, Parameter
 from typing import Annotated
@@ -67,11 +67,20 @@ def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=
     if data is None: return ex.text_task(quick, **kw)
     return ex.text_task(quick, data=_exists(data), text_col=text_col, label_col=label, encoding=encoding, **kw)
 
-def _exists(p):
-    if not Path(p).exists(): raise FileNotFoundError(f"{p} does not exist")
-    return Path(p)
+def _exists(p)->Path:
+    "Path `p`, with `~` expanded (cmd, PowerShell and `--data=~/x` leave it to us), if it exists"
+    p = Path(p).expanduser()
+    if not p.exists(): raise FileNotFoundError(f"{p} does not exist")
+    return p
 
-VISION_OPTS, TEXT_OPTS, DATA_OPTS = ('size', 'train_bn', 'valid_name'), ('text_col', 'encoding'), ('label', 'text_col', 'encoding', 'valid_name')
+VISION_OPTS, TEXT_OPTS, DATA_OPTS = ('size', 'train_bn', 'valid_name'), ('text_col', 'encoding', 'sep'), ('label', 'text_col', 'encoding', 'sep', 'valid_name')
+
+def _sep(sep:str|None)->str|None:
+    "`--sep` as the character it names: a tab typed as \\t or 'tab'"
+    if sep is None: return None
+    sep = {'\\t':'\t', 'tab':'\t'}.get(sep, sep)
+    if len(sep)!=1: raise ValueError(f"--sep is one character, e.g. --sep ';' (or --sep tab); got {sep!r}")
+    return sep
 
 def _not_for(task, data, **opts):
     "Refuse, rather than ignore, options given (not None/False) that `task`, or the built-in data (`data` None), has no use for"
@@ -99,7 +108,7 @@ def compare(task:str='vision', # What to compare on: vision or text
             data:str=None, # Your image folder (vision) or CSV/TSV file (text); default: lesson 3's data (quick: LFW face photos or tweets; --full: Pets' 25 dog breeds or IMDB)
             label:str=None, # Vision: 'folder' (class folders under --data; the default), 'parent' (each image's own folder), 'pets' or a file-name regex; text: the label column (default 'label')
             text_col:str=None, # Text: the text column of --data (default 'text')
-            encoding:str=None, # Text: the encoding of --data, e.g. latin-1 (default utf-8)
+            encoding:str=None, # Text: the encoding of --data, e.g. cp1252 (default utf-8; a byte-order mark decides)
             size:int=None, # Vision: image side; default: the task's
             valid_name:str=None, # Vision: validate on the folder's own split, the name of its validation folders, e.g. valid (test folders are left out); default: hold out part of each class
             target:float=None, # Accuracy target for the time/cost table; default: the task's
@@ -119,7 +128,7 @@ def compare(task:str='vision', # What to compare on: vision or text
     if price is not None and price < 0: raise ValueError(f"--price must not be negative, got {price}")
     if resume and force: raise ValueError("--resume continues a report and --force replaces it: give one of them")
     t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name)
-    out = Path(out) if out else runs_dir(f"compare-{task}")
+    out = Path(out).expanduser() if out else runs_dir(f"compare-{task}")
     _writable(out) # refuse before the first run trains, not after
     if not quiet: device_report(quick=not full, how='leave out --full')
     df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
@@ -135,7 +144,8 @@ def train(task:str, # vision or text
           out:str=None, # Folder to save the model into; default models/TASK
           label:str=None, # Vision: 'folder' (class folders under --data; the default), 'parent' (each image's own folder), 'pets' or a file-name regex; text: the label column (default 'label')
           text_col:str=None, # Text: the text column (default 'text')
-          encoding:str=None, # Text: the encoding of --data, e.g. latin-1 (default utf-8)
+          encoding:str=None, # Text: the encoding of --data, e.g. cp1252 (default utf-8; a byte-order mark decides)
+          sep:str=None, # Text: the column separator of --data, e.g. ';' or tab (default: a comma for .csv, a tab for .tsv, unless the header line holds another)
           epochs:int=None, # fine_tune epochs after the frozen one; default: the mode's
           arch:str=None, # Vision: a timm name (default tf_efficientnet_lite0 quick, convnext_tiny.fb_in22k --full); text: a Hugging Face model name or folder (default MiniLM quick, distilbert-base-uncased --full). Others download their weights
           size:int=None, # Vision: image side
@@ -150,19 +160,19 @@ def train(task:str, # vision or text
     from transfer_course.export import check_dest
     if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
     _positive(epochs=epochs, size=size, bs=bs)
-    _not_for(task, data, size=size, train_bn=train_bn, label=label, text_col=text_col, encoding=encoding, valid_name=valid_name)
-    label, text_col, encoding = _defaults(task, label, text_col, encoding)
+    _not_for(task, data, size=size, train_bn=train_bn, label=label, text_col=text_col, encoding=encoding, sep=sep, valid_name=valid_name)
+    label, text_col, encoding, sep = *_defaults(task, label, text_col, encoding), _sep(sep)
     if not 0 < valid_pct < 1: raise ValueError(f"--valid-pct is the share of each class held out, between 0 and 1 (e.g. 0.2), got {valid_pct}")
     _offline_ready(task, full, arch)
     if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
-    out = Path(out or f"models/{task}")
+    out, arch = Path(out or f"models/{task}").expanduser(), arch and os.path.expanduser(arch) # a text model's folder too
     check_dest(out, force); _writable(out) # refuse before training, not after
-    if data is not None: _exists(data)
+    if data is not None: data = _exists(data)
     from transfer_course.fastdata import join_processes, LogTable # importing `fastdata` also lets gloo share each epoch's order
     st = join_processes()
     from fastai.distributed import rank0_first, rank_distrib
     make = _vision_learner if task=='vision' else _text_learner
-    learn, fit, save = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name)
+    learn, fit, save = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name, sep)
     bar = nullcontext() if sys.stdout.isatty() else learn.no_bar() # a log file gets the epoch table, not redrawn bars
     if not sys.stdout.isatty(): learn.add_cb(LogTable())
     try:
@@ -178,7 +188,7 @@ def train(task:str, # vision or text
     finally:
         if st is not None: st.destroy_process_group() # a gloo group left open can abort the process at exit
 
-def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name=None):
+def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name=None, sep=None):
     "The learner, how to fit it and how to save it, for `train vision`"
     from fastai.vision.all import accuracy, AccumMetric
     from transfer_course.data import pets_path
@@ -195,12 +205,12 @@ def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epoc
     learn = image_learner(dls, arch or s['arch'], quick=not full, metrics=AccumMetric(accuracy, flatten=False), keep_bn=not train_bn) # gathered over processes
     return learn, partial(learn.fine_tune, epochs or s['epochs'], s['lr'] or 2e-3), save_safe
 
-def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name=None):
+def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name=None, sep=None):
     "The learner, how to fit it and how to save it, for `train text`"
     from fastai.metrics import accuracy, AccumMetric
     from transfer_course import text as tx
     from transfer_course.models import minilm_dir
-    if data is not None: df = tx.read_texts(data, text_col, label, encoding=encoding, valid_pct=valid_pct)
+    if data is not None: df = tx.read_texts(data, text_col, label, encoding=encoding, valid_pct=valid_pct, sep=sep)
     else: df = tx.subset(tx.tweets(), tx.N_TRAIN, tx.N_VALID) if not full else tx.imdb()
     dls = tx.hf_dls(df, arch or (tx.HF_NAME if full else minilm_dir()), text_col, label, bs=bs or 16)
     learn = tx.hf_learner(dls, metrics=AccumMetric(accuracy, flatten=False)) # under `accelerate launch`: every process's predictions
@@ -212,7 +222,7 @@ def _images(inputs)->list:
     from fastai.vision.all import image_extensions
     from transfer_course.data import walk_files
     exts, res = {e.lower() for e in image_extensions}, []
-    for x in inputs:
+    for x in map(os.path.expanduser, inputs): # `~/photos` as the shell would have written it
         p = Path(x)
         if p.is_dir():
             fs = [f for f in walk_files(p) if f.suffix.lower() in exts]
@@ -222,26 +232,40 @@ def _images(inputs)->list:
         else: raise FileNotFoundError(f"{x} does not exist; give image files or folders of images to a vision model")
     return res
 
-def _texts(inputs, text_col='text', encoding='utf-8')->list:
+def _pathlike(x:str)->bool:
+    "Does `x` look like the path of a file of texts (by its suffix, or a start such as ~/, ./ or C:\\) rather than a text?"
+    return '\n' not in x and bool(re.fullmatch(r'.+\.(txt|csv|tsv|tab)(\.(gz|bz2|zip|xz|zst))?', x, re.I)
+                                   or re.match(r'(~|\.{1,2})[/\\]|[A-Za-z]:[/\\]|/[^/\s]+/', x))
+
+def _column(p, text_col, encoding, sep)->list:
+    "The texts in column `text_col` of table `p`, read as `read_texts` reads, with its messages"
+    from transfer_course.text import read_table
+    df = read_table(p, [text_col], encoding, sep)
+    if text_col not in df: raise ValueError(f"No column {text_col!r} in {p}; columns found: {', '.join(map(repr, df.columns[:12]))}. Name it with --text-col")
+    return df[text_col].fillna('').tolist()
+
+def _texts(inputs, text_col='text', encoding='utf-8', sep=None)->list:
     "The texts given, each argument that names a file replaced by its texts: a CSV/TSV's `text_col`, else one per line"
     from fastai.vision.all import image_extensions
-    from transfer_course.text import read_table, decode_error
+    from transfer_course.text import decode_error, bom_encoding
     res = []
     for x in inputs:
         if not x.strip(): res.append(x); continue # an empty text (reported when predicting), not the current folder
-        p = Path(x)
+        p = Path(os.path.expanduser(x)) # `~/in.txt` as the shell would have written it; a text is kept as given
         if p.is_dir(): raise ValueError(f"{p} is a folder; give texts, or files of texts (one per line, or a CSV/TSV with a {text_col!r} column)")
         if not p.is_file():
-            if re.fullmatch(r'\S+\.(txt|csv|tsv|tab)', x, re.I): print(f"Note: no file {x}, so it is predicted as a text", file=sys.stderr)
+            if _pathlike(x): print(f"Note: no file {x}, so it is predicted as a text", file=sys.stderr)
             res.append(x); continue
         if p.suffix.lower() in {e.lower() for e in image_extensions}: raise ValueError(f"{p} looks like an image, and this is a text model: give it texts")
-        if any(s.lower() in ('.csv','.tsv','.tab') for s in p.suffixes): # read as `read_texts` reads, with its messages
-            df = read_table(p, [text_col], encoding)
-            if text_col not in df: raise ValueError(f"No column {text_col!r} in {p}; columns found: {', '.join(map(repr, df.columns[:12]))}. Name it with --text-col")
-            ts, unit = df[text_col].fillna('').tolist(), 'row' # numbered from 1 below the header
+        if any(s.lower() in ('.csv','.tsv','.tab') for s in p.suffixes): ts, unit = _column(p, text_col, encoding, sep), 'row' # numbered from 1 below the header
         else:
-            try: ts, unit = p.read_text(encoding=encoding).splitlines(), 'line'
-            except UnicodeDecodeError as e: raise decode_error(p, encoding, e) from None
+            enc = bom_encoding(p, encoding) # Notepad's UTF-8 starts with a byte-order mark, Excel's 'Unicode text' is UTF-16
+            try: ts, unit = p.read_text(encoding=enc).splitlines(), 'line'
+            except UnicodeDecodeError as e: raise decode_error(p, enc, e) from None
+            if ts and text_col in ts[0].split(sep or '\t'): # a sheet saved as text: its first line names the columns
+                name = 'tab' if sep in (None, '\t') else repr(sep)
+                print(f"{p}: read as a {name}-separated sheet, as its first line names the column {text_col!r}", file=sys.stderr)
+                ts, unit = _column(p, text_col, encoding, sep or '\t'), 'row'
         # an empty line or cell in a file is skipped, and said; an empty argument is an error (the user typed it)
         empty = [i+1 for i,t in enumerate(ts) if not t.strip()]
         ts = [t for t in ts if t.strip()]
@@ -264,16 +288,18 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
             *inputs:Annotated[str, dict(nargs='+')], # Image files or folders of images (vision model); texts, or files of texts, one per line or a CSV/TSV (text model)
             bs:int=64, # Inputs predicted together (lower it if memory runs out)
             text_col:str=None, # Text model: the column of a CSV/TSV input that holds the texts (default 'text')
-            encoding:str=None # Text model: the encoding of text files given as inputs (default utf-8)
+            encoding:str=None, # Text model: the encoding of text files given as inputs (default utf-8; a byte-order mark decides)
+            sep:str=None # Text model: the column separator of CSV/TSV inputs, e.g. ';' or tab (default: from the name and the header line)
            ):
     "Print the predicted label and its probability for each input"
     from transfer_course.export import load_safe, read_cfg
     if not inputs: raise ValueError("give at least one input: image files or folders for a vision model, texts for a text model")
     if bs < 1: raise ValueError(f"--bs must be at least 1, got {bs}")
+    model = Path(model).expanduser()
     vision = read_cfg(model)['task']=='vision'
-    _not_for('vision' if vision else 'text', inputs, text_col=text_col, encoding=encoding)
+    _not_for('vision' if vision else 'text', inputs, text_col=text_col, encoding=encoding, sep=sep)
     _, text_col, encoding = _defaults('text', None, text_col, encoding)
-    inputs = _images(inputs) if vision else _texts(inputs, text_col, encoding) # every path checked before the model loads
+    inputs = _images(inputs) if vision else _texts(inputs, text_col, encoding, _sep(sep)) # every path checked before the model loads
     if not inputs: raise ValueError("the files given hold no texts")
     learn = load_safe(model)
     res, bad = [], []
@@ -319,11 +345,34 @@ def main(argv:list|None=None # Arguments after the program name; `None` reads `s
         ):
     "Run the `transfer-course` command line"
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _escaping():
             warnings.showwarning = partial(_show, warnings.showwarning)
             _main(sys.argv[1:] if argv is None else list(argv)); sys.stdout.flush()
     except BrokenPipeError: # the reader stopped early (e.g. `| head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno()); sys.exit(1)
+
+def _lossless(enc:str)->bool:
+    "Can encoding `enc` write every character (UTF-8, -16, -32)?"
+    try: '\U0010ffff'.encode(enc); return True
+    except UnicodeEncodeError: return False
+
+def _escape(e:UnicodeEncodeError):
+    "Write the characters the output's encoding lacks as \\u escapes, and count them"
+    _escape.n += e.end-e.start
+    return codecs.backslashreplace_errors(e)
+_escape.n = 0
+
+@contextmanager
+def _escaping():
+    "stdout and stderr write what their encoding lacks (a Windows code page: a label such as '日本') as \\u escapes, and say so, not crash"
+    streams = [s for s in (sys.stdout, sys.stderr) if hasattr(s, 'reconfigure') and s.errors=='strict' and not _lossless(s.encoding)]
+    codecs.register_error('transfer_course.escape', _escape); n = _escape.n
+    for s in streams: s.reconfigure(errors='transfer_course.escape')
+    try: yield
+    finally:
+        for s in streams: s.reconfigure(errors='strict')
+        if _escape.n>n: print(f"transfer-course: note: {_escape.n-n} characters that {streams[0].encoding} cannot write are written as \\u "
+                              "escapes; set the environment variable PYTHONUTF8=1 to write UTF-8", file=sys.stderr)
 
 def _show(pyshow, message, category, filename, lineno, file=None, line=None):
     "The course's warnings as one line, as its errors are (no file, line or source: the user ran a command); others as `pyshow` does"
@@ -348,3 +397,6 @@ def _main(argv:list):
     except KeyboardInterrupt:
         hint = " Runs finished so far are saved: run the same command with --resume to go on." if cmd=='compare' else ''
         print(f"\ntransfer-course: interrupted.{hint}", file=sys.stderr); sys.exit(130)
+
+# %% ../nbs/60_cli.ipynb #c014_1
+if __name__=='__main__' and globals().get('__spec__') is not None: main()

@@ -6,12 +6,12 @@ Docs: https://transfer-course.github.io/transfer_course/sentiment.html.md"""
 
 # %% auto #0
 __all__ = ['TWEETS_CSV', 'N_TRAIN', 'N_VALID', 'HF_NAME', 'EPOCHS', 'LR', 'SCRATCH_LR', 'tweet_key', 'tweets', 'subset', 'imdb',
-           'check_texts', 'csv_sep', 'decode_error', 'read_table', 'read_texts', 'ValidLast', 'final_metric', 'hf_load',
-           'HFTokenize', 'hf_dls', 'hf_tfm', 'HFClassifier', 'hf_splitter', 'hf_body', 'hf_learner', 'fit_text',
-           'tfidf_baseline', 'save_hf', 'load_hf']
+           'check_texts', 'csv_sep', 'bom_encoding', 'decode_error', 'sniff_sep', 'read_table', 'read_texts',
+           'ValidLast', 'final_metric', 'hf_load', 'HFTokenize', 'hf_dls', 'hf_tfm', 'HFClassifier', 'hf_splitter',
+           'hf_body', 'hf_learner', 'fit_text', 'tfidf_baseline', 'save_hf', 'load_hf']
 
 # %% ../nbs/20_sentiment.ipynb #c002
-import re, os, time, shutil, codecs, socket, warnings, hashlib, tempfile
+import re, os, csv, time, shutil, codecs, socket, warnings, hashlib, tempfile
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -180,26 +180,76 @@ def _no_twin_cols(path, cols, encoding, kwargs, found):
     dup = [c for c in cols if head.count(c)>1]
     if dup: raise ValueError(f"{path} has {head.count(dup[0])} columns named {dup[0]!r}: rename all but one, so that it is clear which to use")
 
+_BOMS = [(codecs.BOM_UTF32_LE, 'utf-32'), (codecs.BOM_UTF32_BE, 'utf-32'), (codecs.BOM_UTF8, 'utf-8-sig'),
+         (codecs.BOM_UTF16_LE, 'utf-16'), (codecs.BOM_UTF16_BE, 'utf-16')] # UTF-32 first: its little-endian mark starts as UTF-16's
+
+def bom_encoding(path, # A text file
+                 encoding:str='utf-8' # The encoding it is said to have
+                )->str:
+    "`encoding`, except that for UTF-8 a byte-order mark at the start of `path` decides (UTF-8's is dropped; Excel's 'Unicode text' is UTF-16)"
+    if codecs.lookup(encoding).name!='utf-8': return encoding # the user chose another: theirs
+    with open(path, 'rb') as f: head = f.read(4)
+    return next((enc for b,enc in _BOMS if head.startswith(b)), encoding)
+
+def _guess(data:bytes)->str:
+    "The encoding to suggest for bytes that are not UTF-8"
+    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE): return 'utf-16'
+    try: data.decode('cp1252'); return 'cp1252' # Windows' latin-1, with “ ” ’ – € in 0x80-0x9f where latin-1 has control characters
+    except UnicodeDecodeError: return 'latin-1' # every byte is a latin-1 character
+
 def decode_error(path, encoding:str, e:UnicodeDecodeError)->ValueError:
     "The error to raise when file `path` is not `encoding` text: where it failed, and the argument to pass"
-    guess = 'utf-16' if Path(path).read_bytes()[:2] in (b'\xff\xfe', b'\xfe\xff') else 'latin-1' # a UTF-16 file starts with its byte-order mark
+    guess = _guess(Path(path).read_bytes())
     return ValueError(f"{path} is not {encoding} text: byte 0x{e.object[e.start]:02x} at position {e.start} cannot be decoded. "
                       f"If you know its encoding, pass it: `encoding='{guess}'` in Python, `--encoding {guess}` on the command line. The file was not changed.")
+
+_SEPS = {',':'comma', ';':'semicolon', '\t':'tab', '|':'pipe'}
+
+def _header(path, encoding)->str:
+    "The first line of `path` that is not blank, quotes kept ('' if none); pandas opens it, so a compressed file too"
+    try: h = pd.read_csv(path, encoding=encoding, header=None, nrows=1, sep='\x1f', quoting=csv.QUOTE_NONE, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError: return ''
+    return '\x1f'.join(h.iloc[0]) if len(h) else ''
+
+def sniff_sep(path, # A CSV/TSV file
+              encoding:str='utf-8' # Its encoding
+             )->str:
+    "The separator of `path`: the one its name implies (`csv_sep`), unless its header line holds none of it but one of `,;\\t|`"
+    sep = csv_sep(path)
+    found = [s for s in _SEPS if s in re.sub(r'"[^"]*"', '', _header(path, encoding))] # not those inside a quoted name
+    if sep in found or not found: return sep # a plain CSV/TSV, or one column
+    if len(found)>1: raise ValueError(f"The header line of {path} holds no {_SEPS[sep]} but several other separators "
+        f"({', '.join(_SEPS[s] for s in found)}): pass the one it uses, e.g. `sep={found[0]!r}` in Python, `--sep {found[0]!r}` on the command line")
+    return found[0]
+
+def _parse_error(path, sep, e)->ValueError:
+    name,eg = _SEPS.get(sep, repr(sep)),(';' if sep!=';' else ',')
+    return ValueError(f"{path} could not be read as a {name}-separated file: {str(e).strip()}. A text that holds a {name} must be in "
+                      f"double quotes; if the file has another separator, pass it, e.g. `sep={eg!r}` in Python, `--sep {eg!r}` on the command line")
 
 def read_table(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
                cols:list, # The columns the caller uses: read as text, and refused if the header names one twice
                encoding:str='utf-8', # The file's encoding
+               sep:str|None=None, # The separator; `None`: the one the file's name implies, or its header line holds instead (`sniff_sep`)
                **kwargs # Passed to `pd.read_csv`
               )->pd.DataFrame:
     "Read a CSV/TSV file as written (only an empty cell is missing, `cols` stay text), with errors that say what to do"
     path = Path(path)
     if path.is_dir(): raise ValueError(f"{path} is a folder: give one CSV/TSV file of texts")
     try: codecs.lookup(encoding)
-    except LookupError: raise ValueError(f"Unknown encoding {encoding!r}: use a Python codec name, e.g. utf-8, latin-1, cp1252, utf-16") from None
-    kwargs = {'sep': csv_sep(path), **kwargs, 'dtype': {**{c:str for c in cols}, **kwargs.get('dtype', {})}}
-    try: df = pd.read_csv(path, encoding=encoding, keep_default_na=False, na_values=[''], **kwargs)
+    except LookupError: raise ValueError(f"Unknown encoding {encoding!r}: use a Python codec name, e.g. utf-8, cp1252, latin-1, utf-16") from None
+    encoding = bom_encoding(path, encoding)
+    kwargs = {**kwargs, 'dtype': {**{c:str for c in cols}, **kwargs.get('dtype', {})}}
+    sniffed = sep is None and 'delimiter' not in kwargs
+    try:
+        if sniffed: sep = sniff_sep(path, encoding)
+        if sep is not None: kwargs['sep'] = sep
+        df = pd.read_csv(path, encoding=encoding, keep_default_na=False, na_values=[''], **kwargs)
     except UnicodeDecodeError as e: raise decode_error(path, encoding, e) from None
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as e: raise ValueError(f"{path} could not be read as a CSV/TSV file: {e}") from None
+    except pd.errors.EmptyDataError as e: raise ValueError(f"{path} could not be read as a CSV/TSV file: {e}") from None
+    except pd.errors.ParserError as e: raise _parse_error(path, kwargs.get('sep', kwargs.get('delimiter')), e) from None
+    if sniffed and sep!=(s:=csv_sep(path)): warn(f"{path} is read as {_SEPS[sep]}-separated, as its header line is; if that is wrong, "
+                                                  f"pass the separator, e.g. `sep={s!r}` in Python, `--sep {s!r}` on the command line")
     _no_twin_cols(path, cols, encoding, kwargs, df.columns)
     return df
 
@@ -212,16 +262,17 @@ def _bare_cr(path, encoding):
 def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
                text_col:str='text', # The column of texts
                label_col:str='label', # The column of labels (read as text: '01' stays '01')
-               encoding:str='utf-8', # The file's encoding: e.g. 'latin-1' or 'cp1252' for files saved by old Windows programs
+               encoding:str='utf-8', # The file's encoding: e.g. 'cp1252' for files saved by Windows programs in Western Europe and the Americas
                valid_pct:float|None=None, # Hold out this share of each class for validation, in a column `is_valid`
+               sep:str|None=None, # The separator; `None`: the one the file's name implies, or its header line holds instead
                **kwargs # Passed to `pd.read_csv`
               )->pd.DataFrame:
     "Read labelled texts from a CSV/TSV file, checked by `check_texts` (no 'nan' texts, no silent decoding errors)"
     path = Path(path)
-    df = read_table(path, [text_col, label_col], encoding, **kwargs) # labels stay text: '01' is not '1'
+    df = read_table(path, [text_col, label_col], encoding, sep, **kwargs) # labels stay text: '01' is not '1'
     try: df = check_texts(df, text_col, label_col, where=str(path))
     except ValueError as e:
-        if not _bare_cr(path, encoding): raise
+        if not _bare_cr(path, bom_encoding(path, encoding)): raise
         raise ValueError(f"{e}. The file has carriage returns (\\r) inside lines, and pandas ends a row at each one that is not "
                          "quoted, so a text holding one splits into two rows (pandas' `to_csv` writes them so). Replace them before "
                          "saving, e.g. `df.text.str.replace('\\r', ' ')`, or quote those texts") from None
@@ -365,7 +416,13 @@ def hf_dls(df:pd.DataFrame, # Labelled texts
     dsets = _hf_dsets(tfm, tfm.encode_all(df[text_col]), list(df[label_col]), [list(np.where(~valid)[0]), list(np.where(valid)[0])])
     if seed is not None: set_seed(seed)
     kwargs = {'num_workers':0, 'dl_type':SortedDL, 'val_bs':4*bs, **kwargs}
-    return dsets.dataloaders(bs=bs, before_batch=partial(pad_input, pad_idx=tok.pad_token_id), **kwargs)
+    return dsets.dataloaders(bs=bs, before_batch=_PadInput(tok.pad_token_id), **kwargs)
+
+class _PadInput:
+    "fastai's `pad_input` with padding id `pad_idx`, as an object DataLoader workers started by 'spawn' (macOS, Windows) can unpickle"
+    # fastai wraps a callable that has no `__name__`, such as a `partial`, in a local function, which cannot be pickled
+    def __init__(self, pad_idx:int): self.pad_idx,self.__name__ = pad_idx,'pad_input'
+    def __call__(self, samples): return pad_input(samples, pad_idx=self.pad_idx)
 
 class _Item(tuple):
     "A (token ids, label) item: its own type, so that `test_dl` tells it from a tuple of texts given by mistake"
@@ -543,7 +600,7 @@ def load_hf(path, cfg:dict)->Learner:
     with warnings.catch_warnings(): # the labels, as stand-in texts: whether they are cut or unknown to the tokenizer does not matter
         warnings.simplefilter('ignore'); ids = tfm.encode_all(map(str, v))
     dsets = _hf_dsets(tfm, ids, v, [list(range(len(v)))]*2, vocab=v)
-    dls = dsets.dataloaders(bs=len(v), before_batch=partial(pad_input, pad_idx=tok.pad_token_id), num_workers=0)
+    dls = dsets.dataloaders(bs=len(v), before_batch=_PadInput(tok.pad_token_id), num_workers=0)
     stand_in(dls) # `PredictOnly` refuses to train or validate on these; their test_dl will not label texts
     return Learner(dls, model, splitter=hf_splitter, metrics=accuracy, train_bn=False, cbs=PredictOnly())
 
