@@ -344,6 +344,10 @@ def test_paths_with_tilde_and_the_separator_option(tmp_path, run_cli):
         assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1, (args, r.stderr[-2000:])
     r = run_cli('compare', '--data', '~/none', '--task', 'text', env=home)
     assert r.returncode == 2 and f"{tmp_path}/none does not exist" in r.stderr
+    r = run_cli('compare', '--task', 'text', '--data', '~/eu.csv', '--out', tmp_path/'c', env=home) # compare reads it as train does
+    assert r.returncode == 2 and "--sep ';'" in r.stderr and not (tmp_path/'c').exists(), r.stderr[-2000:]
+    r = run_cli('compare', '--task', 'text', '--data', '~/eu.csv', '--sep', ';', '--text-col', 'nope', '--out', tmp_path/'c', env=home)
+    assert r.returncode == 2 and "columns found: 'review', 'sentiment|x'" in r.stderr, r.stderr[-2000:]
 
 def test_python_dash_m_runs_the_command():
     import subprocess, sys

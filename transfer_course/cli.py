@@ -50,13 +50,13 @@ def _writable(out:Path):
     try: tempfile.TemporaryFile(dir=d).close()
     except OSError as e: raise PermissionError(f"cannot write into {d} ({e.strerror}); choose another --out") from None
 
-def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=None):
+def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=None, sep=None):
     "The experiment task the options describe"
     from transfer_course import experiment as ex
     if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
     _positive(epochs=epochs, size=size)
-    _not_for(task, data, size=size, label=label, text_col=text_col, encoding=encoding, valid_name=valid_name)
-    label, text_col, encoding = _defaults(task, label, text_col, encoding)
+    _not_for(task, data, size=size, label=label, text_col=text_col, encoding=encoding, sep=sep, valid_name=valid_name)
+    label, text_col, encoding, sep = *_defaults(task, label, text_col, encoding), _sep(sep)
     _offline_ready(task, full, None)
     if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
     kw = {k:v for k,v in dict(epochs=epochs, size=size).items() if v is not None}
@@ -65,7 +65,7 @@ def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=
         if data is None: return ex.vision_task(quick, **kw)
         return ex.ImageTask(_exists(data), label, quick=quick, valid_name=valid_name, **kw)
     if data is None: return ex.text_task(quick, **kw)
-    return ex.text_task(quick, data=_exists(data), text_col=text_col, label_col=label, encoding=encoding, **kw)
+    return ex.text_task(quick, data=_exists(data), text_col=text_col, label_col=label, encoding=encoding, sep=sep, **kw)
 
 def _exists(p)->Path:
     "Path `p`, with `~` expanded (cmd, PowerShell and `--data=~/x` leave it to us), if it exists"
@@ -109,6 +109,7 @@ def compare(task:str='vision', # What to compare on: vision or text
             label:str=None, # Vision: 'folder' (class folders under --data; the default), 'parent' (each image's own folder), 'pets' or a file-name regex; text: the label column (default 'label')
             text_col:str=None, # Text: the text column of --data (default 'text')
             encoding:str=None, # Text: the encoding of --data, e.g. cp1252 (default utf-8; a byte-order mark decides)
+            sep:str=None, # Text: the column separator of --data, e.g. ';' or tab (default: a comma for .csv, a tab for .tsv, unless the header line holds another)
             size:int=None, # Vision: image side; default: the task's
             valid_name:str=None, # Vision: validate on the folder's own split, the name of its validation folders, e.g. valid (test folders are left out); default: hold out part of each class
             target:float=None, # Accuracy target for the time/cost table; default: the task's
@@ -127,7 +128,7 @@ def compare(task:str='vision', # What to compare on: vision or text
     if target is not None and not 0 < target <= 1: raise ValueError(f"--target is an accuracy between 0 and 1 (e.g. 0.9), got {target}")
     if price is not None and price < 0: raise ValueError(f"--price must not be negative, got {price}")
     if resume and force: raise ValueError("--resume continues a report and --force replaces it: give one of them")
-    t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name)
+    t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name, sep)
     out = Path(out).expanduser() if out else runs_dir(f"compare-{task}")
     _writable(out) # refuse before the first run trains, not after
     if not quiet: device_report(quick=not full, how='leave out --full')
@@ -168,6 +169,7 @@ def train(task:str, # vision or text
     out, arch = Path(out or f"models/{task}").expanduser(), arch and os.path.expanduser(arch) # a text model's folder too
     check_dest(out, force); _writable(out) # refuse before training, not after
     if data is not None: data = _exists(data)
+    device_report(verbose=False) # (where it must, it turns fastai from an MPS this Mac cannot use to the CPU, and says so)
     from transfer_course.fastdata import join_processes, LogTable # importing `fastdata` also lets gloo share each epoch's order
     st = join_processes()
     from fastai.distributed import rank0_first, rank_distrib

