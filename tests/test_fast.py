@@ -222,3 +222,17 @@ def test_two_processes_score_the_whole_validation_set(tmp_path):
     assert '█' not in r.stdout and re.search(r'epoch +train_loss', r.stdout)  # a log gets the epoch table, not redrawn bars
     acc = float(acc)
     assert min(abs(acc - k/3) for k in range(4)) < 1e-3, f"accuracy {acc} is not a count out of 3 validation images"
+
+def test_launch_stopped_early_leaves_no_process_running(tmp_path):
+    "A timeout (or Ctrl-C in the notebook) ends `launch` at once, with no worker left: torch starts them in sessions of their own"
+    import psutil, subprocess, sys
+    (tmp_path/'sleepy.py').write_text("import time\ntime.sleep(600)\n")
+    code = ("import subprocess, sys\nfrom transfer_course.fast import launch\n"
+            f"try: launch({str(tmp_path/'sleepy.py')!r}, n=2, env={{'CUDA_VISIBLE_DEVICES': ''}}, timeout=30)\n"
+            "except subprocess.TimeoutExpired: print('stopped')\n")
+    try: r = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True, timeout=240)
+    finally:
+        left = [q for q in psutil.process_iter(['cmdline']) if 'sleepy.py' in ' '.join(q.info['cmdline'] or []) and str(tmp_path) in ' '.join(q.info['cmdline'] or [])]
+        for q in left: q.kill()
+    assert r.stdout.strip() == 'stopped', r.stderr[-2000:]
+    assert not left, [q.info['cmdline'] for q in left]

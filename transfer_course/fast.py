@@ -11,7 +11,7 @@ __all__ = ['sync', 'data_speed', 'ceiling_speed', 'SpeedCB', 'fit_speed', 'ddp_t
 from fastai.vision.all import *
 from fastai.distributed import DistributedDL, rank0_first
 from fastcore.script import call_parse
-import os, sys, math, time, signal, socket, subprocess
+import os, sys, math, time, socket, subprocess
 from copy import deepcopy
 from pathlib import Path
 from functools import partial
@@ -171,10 +171,17 @@ def launch(script, # A training script, e.g. one that calls `ddp_train`
                          start_new_session=True) # its own process group: a timeout stops the training processes too
     try: out,err = p.communicate(timeout=timeout)
     except BaseException: # a timeout, or Ctrl-C: no training process is left running
-        _stop(p); p.communicate(); raise
+        _stop(p); raise
     return subprocess.CompletedProcess(cmd, p.returncode, out, err)
 
-def _stop(p:subprocess.Popen):
-    "Stop `p` and the processes it started"
-    if hasattr(os, 'killpg'): os.killpg(p.pid, signal.SIGKILL)
-    else: subprocess.run(['taskkill', '/F', '/T', '/PID', str(p.pid)], capture_output=True) # Windows has no process groups: the tree
+def _stop(p:subprocess.Popen, wait:float=10):
+    "Stop `p` and every process it started, on any OS (torch's launcher starts its workers in sessions of their own)"
+    import psutil
+    try: kids = psutil.Process(p.pid).children(recursive=True) # listed while they are still its children
+    except psutil.NoSuchProcess: kids = []
+    p.terminate() # the launcher stops its workers...
+    for k in psutil.wait_procs(kids, timeout=wait)[1]: # ... and those still running after `wait` seconds are killed
+        try: k.kill()
+        except psutil.NoSuchProcess: pass
+    try: p.communicate(timeout=wait)
+    except subprocess.TimeoutExpired: p.kill(); p.communicate()
