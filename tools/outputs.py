@@ -13,7 +13,7 @@ from pathlib import Path
 from fastcore.script import call_parse
 
 PROG = re.compile(r'(Epoch \d+/\d+ : )?\|[█-]*\| *[\d.]+% \[[^\]]*\]( [\d.]+)?')  # fastprogress bars printed as text
-NOISE = ('Loading weights', 'warnings.warn', 'Warning:')
+NOISE = ('Loading weights', 'Writing model shards', 'warnings.warn', 'Warning:')
 SHORT = [(site.getsitepackages()[0] + '/', '.../site-packages/'), (os.path.expanduser('~') + '/', '~/')]
 
 def shorten(t:str)->str:
