@@ -296,7 +296,7 @@ def _prepare_out(out, cfg:dict, resume:bool, force:bool)->pd.DataFrame|None:
     if old != cfg:
         diff = sorted(k for k in set(cfg)|set(old) if old.get(k)!=cfg.get(k))
         raise FileExistsError(f"{out} holds a report with other settings ({', '.join(diff)} differ), so it cannot be resumed. "
-                              "Use --force (force=True) to replace it, or another folder")
+                              "Choose another folder, or use --force (force=True) to replace it: its runs are deleted")
     if not (out/'runs.csv').exists(): return None
     try:
         df = pd.read_csv(out/'runs.csv')
@@ -316,14 +316,14 @@ def _save(df, out, cfg):
 def _lock(out:Path):
     "Hold `out` for this process: a second `run_grid` writing into the same folder would lose the first one's runs"
     f, me = out/'.run_grid.lock', f"{socket.gethostname()} {os.getpid()}"
-    try: fd = os.open(f, os.O_CREAT|os.O_EXCL|os.O_WRONLY)
+    try: fd = os.open(f, os.O_CREAT|os.O_EXCL|os.O_WRONLY, 0o644)
     except FileExistsError:
         try: host, pid = f.read_text().split()
         except (OSError, ValueError): host, pid = None, '0'
         if host!=socket.gethostname() or os.name=='nt' or _alive(int(pid)):
             raise FileExistsError(f"another run_grid (process {pid} on {host}) is writing into {out}: wait for it, or choose another "
                                   f"folder. If none is running (it was killed), delete {f}") from None
-        f.unlink(missing_ok=True); fd = os.open(f, os.O_CREAT|os.O_EXCL|os.O_WRONLY) # left by a killed run
+        f.unlink(missing_ok=True); fd = os.open(f, os.O_CREAT|os.O_EXCL|os.O_WRONLY, 0o644) # left by a killed run
     with os.fdopen(fd, 'w') as o: o.write(me)
     try: yield
     finally: f.unlink(missing_ok=True)
