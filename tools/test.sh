@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . .venv/bin/activate
 export TRANSFER_COURSE_QUICK=1 OMP_NUM_THREADS=1 PYTHONWARNINGS=ignore::DeprecationWarning
+export TMPDIR=$(mktemp -d) # every temporary file of the run (lessons save models into temporary folders) goes here...
+cleanup() { rm -rf "$TMPDIR"; }  # ... and goes when it ends
+trap cleanup EXIT
 export TRANSFER_COURSE_RUNS=$(mktemp -d) # lessons save experiment runs here: every test run trains afresh
 t0=$SECONDS
 step() { printf '\n== %s (%ds)\n' "$1" $((SECONDS-t0)); }
@@ -35,11 +38,11 @@ step "nbdev-test (quick mode), with pytest beside it"
 nbout=$(mktemp)
 nbdev-test --n-workers 2 --timing > "$nbout" 2>&1 &
 nbpid=$!
-trap 'pkill -P $nbpid 2>/dev/null; kill $nbpid 2>/dev/null || true' EXIT  # pytest failed: stop the notebooks too
+trap 'pkill -P $nbpid 2>/dev/null; kill $nbpid 2>/dev/null || true; cleanup' EXIT  # pytest failed: stop the notebooks too
 python -m pytest -q -p no:cacheprovider
 step "pytest passed; waiting for nbdev-test"
 if ! wait $nbpid; then cat "$nbout"; echo "FAIL: nbdev-test (above)"; exit 1; fi
-trap - EXIT
+trap cleanup EXIT
 cat "$nbout"
 echo "notebooks passed: $(ls nbs/*.ipynb | wc -l)"
 
