@@ -13,6 +13,7 @@ __all__ = ['QUICK_VAR', 'QUICK_HOW', 'QUICK_ADVICE', 'CPU_WARNING', 'is_quick', 
 import os, sys, socket, warnings, threading
 from pathlib import Path
 from contextlib import contextmanager
+from functools import cache
 from typing import TYPE_CHECKING
 from fastcore.basics import store_attr
 if TYPE_CHECKING: import torch # for the annotations; imported where used
@@ -168,6 +169,7 @@ def listed(xs, # Row numbers, names, ...
 # %% ../nbs/00_core.ipynb #c032_2_1
 _LIBS = ('transfer_course', 'fastai', 'fastcore', 'torch', 'transformers', 'accelerate')
 
+@cache # (looked up once: every warning walks the stack against them)
 def _lib_dirs()->tuple:
     import importlib.util as iu
     specs = (iu.find_spec(m) for m in _LIBS)
