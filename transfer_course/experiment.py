@@ -247,8 +247,11 @@ def check_sizes(sizes, # One size or several (ints, or whole numbers as floats o
     small = [s for s in sizes if s < step]
     if small: raise ValueError(f"sizes {small} cannot hold one of each of the {step} classes: give sizes of at least {step}")
     big = [s for s in sizes if s > max_n]
-    if big: raise ValueError(f"sizes {big} are larger than the data: at most {max_n} {unit} are available for training"
-                             + (f" ({limit})" if limit else ''))
+    if big:
+        top = max(step, max_n//step*step)
+        fit = sorted({s for s in sizes if s <= max_n} | {top} | (set() if len(sizes)>len(big) else {max(step, top//4//step*step)}))
+        raise ValueError(f"sizes {big} are larger than the data: at most {max_n} {unit} are available for training"
+                         + (f" ({limit})" if limit else '') + f"; give sizes that fit, e.g. --sizes {' '.join(map(str, fit))} (sizes={fit})")
     odd = [s for s in sizes if s % step]
     if odd: warn(f"sizes are balanced over the {step} classes, so they are rounded down to multiples of {step}: "
                           + ', '.join(f"{s} to {s//step*step}" for s in odd))
