@@ -21,10 +21,18 @@ def shorten(t:str)->str:
     for a,b in SHORT: t = t.replace(a, b)
     return t
 
+WARNING = re.compile(r'\S.*:\d+: \w*Warning: ') # the first line of a warning as Python prints it; its source line follows, indented
+
 def clean_text(t:str)->str:
-    "Printed text without progress bars, carriage-return redraws and library noise"
+    "Printed text without progress bars, carriage-return redraws, library noise, warnings' source lines and repeats"
     lines = [PROG.sub('', l).replace('█', '').rstrip() for l in t.replace('\r', '\n').split('\n')]
+    lines = [l for i,l in enumerate(lines) if not (l.startswith('  ') and i and WARNING.match(lines[i-1]))]
     lines = [l for l in lines if l.strip() and not any(n in l for n in NOISE) and not re.fullmatch(r'\s*Epoch \d+/\d+ :', l)]
+    out = [] # a line printed several times in a row (a note from each call of a test) is kept once, with the count
+    for l in lines:
+        if out and out[-1][0]==l: out[-1][1] += 1
+        else: out.append([l, 1])
+    lines = [l if n==1 else f"{l}  ({n} times)" for l,n in out]
     return shorten('\n'.join(lines) + '\n') if lines else ''
 
 def jpeg(b64:str, width:int, quality:int)->str:

@@ -50,6 +50,7 @@ def body_weights(model:nn.Module)->list:
 
 class BodyMove(Callback):
     "Relative change of the body's weights (norm layers aside) over training: |w_end - w_start| / |w_start|"
+    def __init__(self): super().__init__() # no arguments (and the docs show that, not fastai's event keywords)
     def before_fit(self):
         if not hasattr(self, 'w0'): self.w0 = [p.detach().clone() for p in body_weights(self.model)]
     def after_fit(self):

@@ -378,6 +378,7 @@ def opt_kw(device:torch.device)->dict:
 
 class PlainTensors(Callback):
     "Give the model plain tensors: fastai's tensor subclasses cost Python time on every operation of the forward pass"
+    def __init__(self): super().__init__() # no arguments (and the docs show that, not fastai's event keywords)
     def before_batch(self): self.learn.xb,self.learn.yb = tuple(map(_plain, self.xb)),tuple(map(_plain, self.yb))
 
 def fast_adam(device=None # Default `default_device()`
@@ -396,6 +397,7 @@ class DeviceSmoothLoss(AvgSmoothLoss):
 
 class AsyncLoss(Callback):
     "Record the training loss without making the CPU wait for the GPU each batch; `recorder.losses` reach the CPU per epoch"
+    def __init__(self): super().__init__() # no arguments (and the docs show that, not fastai's event keywords)
     order = Recorder.order+1 # after the recorder, before the progress bar and schedulers read `learn.smooth_loss`
     on = False # until a fit starts (`get_preds` and `validate` run batches outside any fit)
     def before_fit(self):
@@ -498,6 +500,7 @@ def join_processes():
 # %% ../nbs/04_fastdata.ipynb #c064
 class LogTable(Callback):
     "fastai's epoch table as plain lines, from process 0 only: for logs, where progress bars would be redrawn text"
+    def __init__(self): super().__init__() # no arguments (and the docs show that, not fastai's event keywords)
     order = Recorder.order+1 # after the recorder has named the columns
     def before_fit(self):
         self.old = self.learn.logger

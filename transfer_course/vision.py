@@ -124,6 +124,7 @@ def vision_cfg(learn:Learner, # A learner from `image_learner`
 # %% ../nbs/10_dog_breeds.ipynb #c027_0
 class KeepBNStats(Callback):
     "Keep pretrained BatchNorm running statistics: BN layers stay in eval mode while training"
+    def __init__(self): super().__init__() # no arguments (and the docs show that, not fastai's event keywords)
     order = TrainEvalCallback.order + 1 # after `model.train()`
     def before_train(self):
         for m in self.model.modules():
