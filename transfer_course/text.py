@@ -283,6 +283,7 @@ def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
 # %% ../nbs/20_sentiment.ipynb #c040
 class ValidLast(Callback):
     "Skip validation except after the last epoch of each `fit` (on a CPU, evaluating can cost as much as training)"
+    def __init__(self): super().__init__() # no arguments (and the docs show that, not fastai's event keywords)
     order = Recorder.order+1 # after the Recorder: skipped epochs log the training loss only
     def before_fit(self): self.skip_valid = False
     # only a training phase decides, so `validate`, `get_preds` and `predict` (which skip training) always run
@@ -486,7 +487,7 @@ def hf_body(name_or_path, # A Hugging Face model name or folder
     return body
 
 # %% ../nbs/20_sentiment.ipynb #c066
-@delegates(Learner.__init__)
+@delegates(Learner.__init__, but=['splitter']) # the splitter is `hf_splitter`
 def hf_learner(dls:DataLoaders, # From `hf_dls`
                pretrained:bool=True, # Pretrained body (frozen), or the same architecture from random init
                pool:str='mean', # How the head pools token vectors: 'mean' or 'cls'
