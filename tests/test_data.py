@@ -1,5 +1,5 @@
 "Bad and unusual image folders: each gets a clear message, and nothing of the user's is changed."
-import hashlib, shutil
+import hashlib, shutil, warnings
 from collections import Counter
 from pathlib import Path
 import numpy as np, pytest
@@ -150,9 +150,33 @@ def test_folder_labels_are_the_class_folders_under_the_root(tmp_path):
     with pytest.warns(UserWarning) as w: files, labels = label_images(scan_images(d))
     msgs = ' '.join(str(x.message) for x in w)
     assert sorted(set(labels)) == ['cats', 'dogs'] and len(files) == 12
-    assert 'in no class folder' in msgs and 'loose.jpg' in msgs and "label='parent'" in msgs
+    assert 'in no class folder' in msgs and 'loose.jpg' in msgs
+    assert "label='parent' (--label parent), which labels each image by its own folder, would merge folders of one name: " \
+           "'indoor' gathers cats/indoor and dogs/indoor (2 such classes in all)" in msgs # not advised: it would merge cats with dogs
     assert 'no usable image are left out: birds' in msgs
-    assert sorted(set(label_images(scan_images(d), 'parent')[1])) == ['indoor', 'outdoor', 'pets'] # fastai's rule, on request
+    with pytest.warns(UserWarning, match=r"label='parent' \(--label parent\) labels each image by the folder it sits in.*'indoor' gathers cats/indoor and dogs/indoor"):
+        assert sorted(set(label_images(scan_images(d), 'parent')[1])) == ['indoor', 'outdoor', 'pets'] # fastai's rule, on request
+
+def test_parent_is_advised_only_where_it_keeps_classes_apart(tmp_path):
+    "Deeper folders of unique names: 'parent' is the way to label by them; the same names in several classes: it would merge them"
+    d = tmp_path / 'breeds'
+    for c, subs in (('dogs', ('beagle', 'pug')), ('cats', ('siamese',))):
+        for s in subs:
+            for i in range(2): jpg(d / c / s / f'{i}.jpg')
+    with pytest.warns(UserWarning, match=r"Pass label='parent' \(--label parent\) to label each image by its own folder instead"): label_images(scan_images(d))
+    with warnings.catch_warnings():
+        warnings.simplefilter('error'); assert sorted(set(label_images(scan_images(d), 'parent')[1])) == ['beagle', 'pug', 'siamese']
+    y = tmp_path / 'years'
+    for c in ('cat', 'dog'):
+        for s in ('2023', '2024'): jpg(y / c / s / '0.jpg')
+    with pytest.warns(UserWarning) as w: label_images(scan_images(y))
+    assert "Pass label='parent'" not in str(w[0].message) and "'2023' gathers cat/2023 and dog/2023" in str(w[0].message)
+    with pytest.warns(UserWarning, match="use label='folder' \\(--label folder\\)"): label_images(scan_images(y), 'parent')
+    t = tmp_path / 'split' # train/valid folders hold the same class names by design: no warning
+    for s in ('train', 'valid'):
+        for c in ('cat', 'dog'): jpg(t / s / c / '0.jpg')
+    with warnings.catch_warnings():
+        warnings.simplefilter('error'); assert sorted(set(label_images(scan_images(t), 'parent', split_ok=True)[1])) == ['cat', 'dog']
 
 def test_class_folders_differing_only_in_case_are_named(tmp_path):
     "`Cats/` and `cats/` (one folder on a Mac) stay two classes, as fastai makes them, but the user is told"
@@ -245,6 +269,16 @@ def test_label_rule_names_and_pets_names_are_checked(tmp_path):
 def test_twins_across_unicode_forms_and_underscores(tmp_path):
     with pytest.warns(UserWarning, match='Unicode form'): assert len(warn_twins(['caf\u00e9', 'cafe\u0301', 'tea'])) == 1
     with pytest.warns(UserWarning): assert warn_twins(['golden_retriever', 'Golden Retriever']) == [['golden_retriever', 'Golden Retriever']]
+
+def test_twins_written_as_numbers_and_multi_label_values():
+    with pytest.warns(UserWarning, match=r"one number written two ways are separate classes: '1.0', '1' \(and 1 more such groups\)"):
+        assert warn_twins(['1.0', '1', '0', '0.0']) == [['1.0', '1'], ['0', '0.0']]
+    with pytest.warns(UserWarning, match=r"look multi-label: 'a;b', 'b;a' hold several labels each, separated by ';'.*single-label"):
+        assert warn_twins(['a;b', 'b;a', 'a', 'b']) == []
+    with pytest.warns(UserWarning, match="multi-label: 'x|y', 'y|x'"): warn_twins(['x|y', 'y|x', 'z']) # the same parts, in another order
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert warn_twins(['1', '2', '10', 'nan', 'inf']) == [] and warn_twins(['rock, paper', 'scissors']) == [] # a comma inside one label
 
 def test_a_link_to_a_class_folder_is_that_class_not_an_empty_one(tmp_path):
     for i in range(2): jpg(tmp_path / 'cat' / f'{i}.jpg'); jpg(tmp_path / 'dog' / f'{i}.jpg')

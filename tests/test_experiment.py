@@ -203,3 +203,15 @@ def test_scratch_gets_its_own_augmentation():
     crop = lambda learn: next(f for f in learn.dls.train.after_batch.fs if isinstance(f, RandomResizedCropGPU)).min_scale
     assert (crop(t.learner(2, 0, True)), crop(t.learner(2, 0, False))) == (0.75, 0.35)
     assert t.cfg()['scratch_aug'] == dict(min_scale=0.35) and 'aug' not in t.cfg()  # the default is not recorded: older reports resume
+
+def test_image_task_names_copies_as_folder_dls_does(tmp_path):
+    "One photo under two classes, or on both sides of the fixed split, is named (ImageTask splits by itself, without `folder_dls`)"
+    import shutil, warnings
+    from PIL import Image
+    d = tmp_path / 'imgs'
+    for k, c in enumerate(('red', 'green')):
+        (d / c).mkdir(parents=True)
+        for i in range(5): Image.new('RGB', (40, 40), (9 * i, 50 + 100 * k, 50)).save(d / c / f'{i}.png')
+    with warnings.catch_warnings(): warnings.simplefilter('error'); ImageTask(d, quick=True) # distinct photos: no warning
+    shutil.copy(d / 'red' / '0.png', d / 'green' / 'also_red.png')
+    with pytest.warns(UserWarning, match=r"more than once under different labels \(the same bytes\), e.g. green/also_red.png and red/0.png"): ImageTask(d, quick=True)

@@ -88,9 +88,9 @@ OK = pd.DataFrame(dict(text=['good', 'bad', 'fine', 'awful'], label=['pos', 'neg
 @pytest.mark.parametrize('df,kw,msg', [
     (OK.drop(columns='label'), {}, "No column 'label' in the DataFrame; columns found: 'text', 'v'"),
     (OK, dict(text_col='review'), "No column 'review'"),
-    (OK.assign(text=['good', None, 'fine', 'x']), {}, 'missing (NaN/None), rows 1'),
+    (OK.assign(text=['good', None, 'fine', 'x']), {}, 'missing (NaN/None), row 1'),
     (OK.assign(text=['good', np.nan, np.nan, 'x']), {}, "2 texts in column 'text' are missing"),
-    (OK.assign(text=['good', '\t ', 'fine', 'x']), {}, 'empty or only whitespace, rows 1'),
+    (OK.assign(text=['good', '\t ', 'fine', 'x']), {}, 'empty or only whitespace, row 1'),
     (OK.assign(text=['good', 7, 'fine', 'x']), {}, 'are not strings'),
     (OK.assign(label=['pos', np.nan, 'pos', 'neg']), {}, "1 labels in column 'label' are missing"),
     (OK.assign(label=['pos', '', 'pos', 'neg']), {}, "labels in column 'label' are missing"),
@@ -139,7 +139,7 @@ def test_read_texts(tmp_path):
     f.write_bytes(raw)
     with pytest.raises(ValueError, match="encoding='cp1252'"): read_texts(f) # Windows' Western code page
     assert f.read_bytes() == raw # nothing lost
-    assert read_texts(f, encoding='cp1252').text[0] == 'naïve but fun'
+    assert read_texts(f, encoding='cp1252').text.iloc[0] == 'naïve but fun'
     t = tmp_path/'r.tsv'
     t.write_text('sentence\tstars\ngood\t5\nbad\t1\n')
     with pytest.raises(ValueError, match="columns found: 'sentence', 'stars'"): read_texts(t)
@@ -147,7 +147,8 @@ def test_read_texts(tmp_path):
 
 def test_read_texts_keeps_labels_as_written_and_explains_bad_files(tmp_path):
     f = tmp_path/'n.csv'; f.write_text('text,label\na,01\nb,1\nc,2\nd,2\n')
-    assert read_texts(f).label.tolist() == ['01', '1', '2', '2'] # '01' and '1' are two classes, not one number
+    with pytest.warns(UserWarning, match=r"one number written two ways are separate classes: '01', '1'"): # kept apart, and said
+        assert read_texts(f).label.tolist() == ['01', '1', '2', '2'] # '01' and '1' are two classes, not one number
     with pytest.raises(ValueError, match="both 'label'"): read_texts(f, text_col='label', label_col='label')
     with pytest.raises(ValueError, match='is a folder'): read_texts(tmp_path)
     with pytest.raises(ValueError, match="Unknown encoding 'bogus'"): read_texts(f, encoding='bogus')
@@ -176,7 +177,7 @@ def test_excel_csv_separated_by_semicolons_is_read_and_said(tmp_path):
     assert len([o for o in w if 'separated' in str(o.message)]) == 1
     assert df.text.tolist() == [t for t,_ in rows] and df.label.tolist() == [l for _,l in rows]
     with warnings.catch_warnings():
-        warnings.simplefilter('error'); assert read_texts(f, sep=';').text[0] == 'great film, loved it' # told: no note
+        warnings.simplefilter('error'); assert read_texts(f, sep=';').text.iloc[0] == 'great film, loved it' # told: no note
     import gzip
     (tmp_path/'eu.csv.gz').write_bytes(gzip.compress(f.read_bytes()))
     with pytest.warns(UserWarning, match='semicolon-separated'): assert len(read_texts(tmp_path/'eu.csv.gz')) == 4
@@ -194,7 +195,7 @@ def test_windows_encodings_get_the_right_advice_and_byte_order_marks_decide(tmp_
     f = tmp_path/'w.csv'
     f.write_bytes('text,label\n"it\u2019s \u201cfine\u201d \u20ac5",pos\nbad,neg\n'.encode('cp1252')) # 0x80-0x9f: smart quotes, the euro
     with pytest.raises(ValueError, match="byte 0x92 .*`--encoding cp1252`"): read_texts(f) # latin-1 would read \x93fine\x94
-    assert read_texts(f, encoding='cp1252').text[0] == 'it\u2019s \u201cfine\u201d \u20ac5'
+    assert read_texts(f, encoding='cp1252').text.iloc[0] == 'it\u2019s \u201cfine\u201d \u20ac5'
     f.write_bytes(b'text,label\ncaf\xe9 \x81,pos\nbad,neg\n') # 0x81 is no cp1252 character
     with pytest.raises(ValueError, match="`--encoding latin-1`"): read_texts(f)
     f.write_bytes('text,label\r\ngood,pos\r\nbad,neg\r\n'.encode('utf-8-sig'))
@@ -460,3 +461,76 @@ def test_model_limit_comes_from_the_config_when_the_tokenizer_reports_none():
     tok = AutoTokenizer.from_pretrained(minilm_dir()); tok.model_max_length = int(1e30)
     assert HFTokenize(tok, minilm_dir()).max_len == AutoConfig.from_pretrained(minilm_dir()).max_position_embeddings == 512
     with pytest.raises(ValueError, match='to 512 \\(the most this model reads\\), got 513'): HFTokenize(tok, minilm_dir(), max_len=513)
+
+# --- files that pandas reads without an error, but wrongly
+
+def test_an_unclosed_quote_that_swallows_rows_is_refused(tmp_path):
+    "A text that opens a double quote and never closes it takes in the next rows, labels and all: refused, naming the row"
+    t = tmp_path / 'q.tsv'
+    t.write_text('text\tlabel\n"Great" film, really\tpos\n"Meh. Not for me\tneg\nlovely\tpos\nboring\tneg\nfine 5" screen\tpos\nawful\tneg\n')
+    with pytest.raises(ValueError, match=r'a text runs over the next lines of the file, which look like rows of their own \(row 2, counted from 1 below the header; .*QUOTE_NONE'): read_texts(t)
+    with pytest.raises(ValueError, match='row 2'): read_table(t, ['text']) # `predict` reads a TSV so, and is told too
+    import csv
+    df = read_texts(t, quoting=csv.QUOTE_NONE) # quotes as plain characters: the six rows as written
+    assert df.text.tolist()[1:3] == ['"Meh. Not for me', 'lovely'] and len(df) == 6
+    c = tmp_path / 'q.csv'
+    c.write_text('text,label\n"Great film,pos\nbad one,neg\nhe said "hi" to me,pos\nok then,neg\nfine,pos\nawful,neg\n')
+    with pytest.raises(ValueError, match=r'row 1, counted .*own double quotes doubled') as e: read_texts(c)
+    assert 'QUOTE_NONE' not in str(e.value) # a comma-separated file needs its quotes
+    c.write_text('label,text\npos,"Great film\nneg,bad one\npos,he said "hi" to me\nneg,ok\npos,fine\n') # the label first
+    with pytest.raises(ValueError, match=r'row 1, counted .*own double quotes doubled'): read_texts(c)
+    c.write_text('text,label\n"A film\nin two lines, pos",pos\n"bad\nreally",neg\n') # texts that really hold line breaks
+    with warnings.catch_warnings(): warnings.simplefilter('error'); assert read_texts(c).text.tolist() == ['A film\nin two lines, pos', 'bad\nreally']
+    c.write_text('text,label\n"Meh,neg\nfine 5" screen,pos\nlovely,pos\nbad,neg\n') # one line: a row taken in, or a text that holds it
+    with pytest.warns(UserWarning, match=r"a text holds a line that looks like a row of its own \(row 1, .*'Meh,neg\\nfine 5 screen'.*all is well"):
+        assert len(read_texts(c)) == 3
+
+def test_tables_that_are_not_csv_are_refused_with_how_to_save_them(tmp_path):
+    rows = '{"text": "good, really", "label": "pos"}\n{"text": "bad", "label": "neg"}\n'
+    (tmp_path / 'd.jsonl').write_text(rows)
+    with pytest.raises(ValueError, match=r'is a JSON Lines file, not CSV/TSV text.*pd.read_json\(f, lines=True\).to_csv'): read_texts(tmp_path / 'd.jsonl')
+    (tmp_path / 'd.xlsx').write_bytes(b'PK\x03\x04' + bytes(60))
+    with pytest.raises(ValueError, match='is an Excel file.*Save As > CSV UTF-8') as e: read_texts(tmp_path / 'd.xlsx')
+    assert 'encoding' not in str(e.value) # not "pass --encoding cp1252", which would read the zip's bytes as names
+    (tmp_path / 'renamed.csv').write_bytes(b'\xd0\xcf\x11\xe0' + bytes(60)) # an .xls saved under a .csv name
+    with pytest.raises(ValueError, match='Office 97-2003 file'): read_texts(tmp_path / 'renamed.csv')
+    (tmp_path / 'p.tsv').write_bytes(b'PAR1' + bytes(60))
+    with pytest.raises(ValueError, match='a Parquet file'): read_table(tmp_path / 'p.tsv', ['text'])
+    import zipfile
+    with zipfile.ZipFile(tmp_path / 't.csv.zip', 'w') as z: z.writestr('t.csv', 'text,label\ngood,pos\nbad,neg\n') # pandas unpacks it
+    assert read_texts(tmp_path / 't.csv.zip').label.tolist() == ['pos', 'neg']
+    assert check_format(tmp_path / 'missing.jsonl') is None # no such file: pandas says so
+    assert all(map(is_table_name, ['a.csv', 'b.TSV', 'c.tsv.gz', 'd.jsonl', 'e.xlsx', 'f.parquet', 'g.txt']))
+    assert not any(map(is_table_name, ['great film', 'a.jpg', 'see the .csv\nfile']))
+
+def test_rows_are_counted_from_1_below_the_header_and_empty_rows_left_out(tmp_path, capsys):
+    "Messages name rows as `predict` does, and as the returned index does; rows a spreadsheet left empty are dropped with a note"
+    f = tmp_path / 'r.csv'
+    f.write_text('text,label\ngood,pos\nbad,neg\n,pos\nfine,pos\n,\n,\n')
+    with pytest.raises(ValueError, match=r"missing \(NaN/None\), row 3, counted from 1 below the header: drop"): read_texts(f)
+    f.write_text('text,label\ngood,pos\nbad,neg\nfine,pos\n,\n , \n')
+    df = read_texts(f)
+    assert 'left out rows 4, 5, counted from 1 below the header, where every cell is empty' in capsys.readouterr().out
+    assert df.index.tolist() == [1, 2, 3] and df.text.iloc[0] == 'good' and df.loc[2, 'label'] == 'neg'
+    f.write_text('text,label\ngood,pos\nbad,neg\nfine,pos\nawful,meh\ndull,meh\n')
+    with pytest.raises(ValueError, match=r"labels no training row has \(\['meh'\]\), rows 4, 5, counted from 1 below the header: the model could never"):
+        check_texts(read_texts(f).assign(v=[False, False, True, True, True]), valid_col='v') # `hf_dls` checks so: the same numbers
+
+def test_headers_that_are_data_or_near_misses_get_the_argument_to_pass(tmp_path):
+    f = tmp_path / 'h.csv'
+    f.write_text('delightful and clever #0,pos\nclumsy #1,neg\nfine #2,pos\n')
+    with pytest.raises(ValueError, match=r"columns found: 'delightful and clever #0', 'pos'. These look like data.*is the first row a header"): read_texts(f)
+    f.write_text('good,pos\nbad,neg\nfine,pos\n') # short words, but 'pos' is also a value of its column
+    with pytest.raises(ValueError, match='is the first row a header'): read_texts(f)
+    assert read_texts(f, names=['text', 'label']).text.tolist() == ['good', 'bad', 'fine']
+    f.write_text('Text,Label\ngood,pos\nbad,neg\n')
+    with pytest.raises(ValueError, match=r"Pass text_col='Text', label_col='Label' \(on the command line: --text-col Text --label Label\)"): read_texts(f)
+    f.write_text('text, label\ngood, pos\nbad, neg\n')
+    with pytest.raises(ValueError, match=r"label_col=' label' \(on the command line: --label ' label'\).*skipinitialspace=True"): read_texts(f)
+    assert read_texts(f, skipinitialspace=True).label.tolist() == ['pos', 'neg']
+    f.write_text('review,stars\ngood,5\nbad,1\n') # a header: no question about it
+    with pytest.raises(ValueError, match=r"columns found: 'review', 'stars'. Name yours with text_col"): read_texts(f)
+
+def test_one_text_under_two_labels_is_named():
+    df = pd.DataFrame(dict(text=['good', 'bad', 'good ', 'fine'], label=['pos', 'neg', 'neg', 'pos']))
+    with pytest.warns(UserWarning, match=r"1 text appears under more than one label, e.g. 'good' as 'neg' and 'pos' \(rows 0, 2\)"): check_texts(df)

@@ -11,7 +11,7 @@ __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'DEEP_MODES', 'SPLIT_
            'folder_dls', 'warn_copies', 'own_split', 'faces_folder', 'digits_folder']
 
 # %% ../nbs/01_data.ipynb #c002
-import io, os, re, random, unicodedata, hashlib
+import io, os, re, math, random, unicodedata, hashlib
 from pathlib import Path
 from collections import Counter
 from dataclasses import dataclass, field
@@ -252,6 +252,10 @@ def label_images(scan:ImageScan, # From `scan_images`
         raise ValueError(f"Images sit directly in folders named {', '.join(s)}, which 'parent' would make classes: label='folder' labels "
                          f"each image by the class folder right under {scan.path} (and valid_name='valid', `--valid-name valid` in `transfer-course train` or `compare`, keeps the dataset's split)")
     if not split_ok: _check_splits(scan.path, files, labels)
+    if label=='parent' and (m := _shared_leaves(scan.path, files)):
+        warn(f"label='parent' (--label parent) labels each image by the folder it sits in, so folders of one name in different folders "
+             f"become one class: {_eg_shared(m)}. If the folders right under {scan.path} are the classes, use label='folder' (--label folder); "
+             "if the classes are these folders, merged on purpose, all is well")
     warn_twins(labels, 'Class folders' if label in ('folder','parent') else 'Labels')
     if label=='parent' and len(set(labels))==1 and files[0].parent==scan.path:
         raise ValueError(f"All images sit directly in {scan.path}, so 'parent' labelling gives one class. Put each class "
@@ -271,6 +275,18 @@ def _check_splits(path, files, labels):
                      "folders, such as test, are left out); "
                      "or point it at one split's folder")
 
+def _shared_leaves(path, files)->dict:
+    "Names of folders holding images under more than one of the folders right under `path` (split folders aside): each with those folders"
+    by = {}
+    for f in files:
+        rel = Path(f).relative_to(path).parent
+        if (top := [p for p in rel.parts if p.lower() not in SPLIT_NAMES][:1]): by.setdefault(rel.name, {}).setdefault(top[0], rel.as_posix())
+    return {k:sorted(v.values()) for k,v in sorted(by.items()) if len(v)>1}
+
+def _eg_shared(m:dict)->str:
+    k = next(iter(m))
+    return f"{k!r} gathers {' and '.join(m[k][:3])}{' and more' if len(m[k])>3 else ''}" + (f" ({len(m)} such classes in all)" if len(m)>1 else '')
+
 def _check_folders(path, files, labels):
     "Stop or warn where 'folder' labels would not be what the folder's owner meant"
     if all(l is None for l in labels):
@@ -288,22 +304,48 @@ def _check_folders(path, files, labels):
     loose = [f for f,l in zip(files, labels) if l is None]
     if loose: warn(f"{len(loose)} images sit directly in {path}, in no class folder; they are left out (e.g. {loose[0].name})")
     deep = [f for f,l in zip(files, labels) if l is not None and {p.lower() for p in f.relative_to(path).parts[1:-1]} - SPLIT_NAMES]
-    if deep: warn(f"{len(deep)} images sit in folders inside the class folders (e.g. {deep[0].relative_to(path)}); each is "
-                  f"labelled by the class folder right under {path} ({', '.join(top[:6])}{', ...' if len(top)>6 else ''}). "
-                           "Pass label='parent' (--label parent) to label each image by its own folder instead")
+    if not deep: return
+    m = _shared_leaves(path, [f for f,l in zip(files, labels) if l is not None])
+    warn(f"{len(deep)} images sit in folders inside the class folders (e.g. {deep[0].relative_to(path)}); each is "
+         f"labelled by the class folder right under {path} ({', '.join(top[:6])}{', ...' if len(top)>6 else ''}). " +
+         (f"label='parent' (--label parent), which labels each image by its own folder, would merge folders of one name: {_eg_shared(m)}" if m else
+          "Pass label='parent' (--label parent) to label each image by its own folder instead"))
 
 # %% ../nbs/01_data.ipynb #c027_1
 def warn_twins(labels, # The labels of a dataset
                what:str='Labels' # What they are, for the message
               )->list:
-    "Warn about labels that differ only in case, spaces, underscores or Unicode form (likely one class split in two); the groups of such labels"
-    groups = {}
-    for l in dict.fromkeys(map(str, labels)):
+    "Warn about labels that are likely one class split in two (they differ only in case, spaces, underscores or Unicode form, or are one number: '1', '1.0'), or several labels in one ('a;b'); the groups of twins"
+    groups, nums, ls = {}, {}, list(dict.fromkeys(map(str, labels)))
+    for l in ls:
         groups.setdefault(' '.join(unicodedata.normalize('NFC', l).replace('_', ' ').split()).casefold(), []).append(l)
+        if (x := _number(l)) is not None: nums.setdefault(x, []).append(l)
     twins = [v for v in groups.values() if len(v)>1]
     if twins: warn(f"{what} that differ only in case, spaces, underscores or Unicode form are separate classes: {', '.join(map(repr, twins[0]))}"
                    f"{f' (and {len(twins)-1} more such groups)' if len(twins)>1 else ''}; merge them if they mean one class")
-    return twins
+    same = [v for v in nums.values() if len(v)>1 and not any(set(v)<=set(t) for t in twins)]
+    if same: warn(f"{what} that are one number written two ways are separate classes: {', '.join(map(repr, same[0]))}"
+                  f"{f' (and {len(same)-1} more such groups)' if len(same)>1 else ''}; write each class one way")
+    _warn_multi(ls, what)
+    return twins + same
+
+def _number(s:str)->float|None:
+    "The value of `s` if it is a finite number, else `None`"
+    try: x = float(s)
+    except (ValueError, OverflowError): return None
+    return x if math.isfinite(x) else None
+
+def _warn_multi(ls:list, what:str):
+    "Warn if labels `ls` hold several labels each ('a;b'): their parts are labels too, or two of them have the same parts"
+    for sep in ';|,':
+        parts = {l: frozenset(p.strip() for p in l.split(sep)) - {''} for l in ls if sep in l}
+        parts = {l:p for l,p in parts.items() if len(p)>1}
+        by = {}
+        for l,p in parts.items(): by.setdefault(p, []).append(l)
+        hit = [l for l,p in parts.items() if p <= set(ls) or len(by[p])>1]
+        if hit: return warn(f"{what} look multi-label: {', '.join(map(repr, hit[:4]))} hold several labels each, separated by {sep!r}, and each "
+            "combination would be a class of its own. The course trains single-label classifiers: give each example one label "
+            "(fastai's MultiCategoryBlock trains a multi-label one)")
 
 # %% ../nbs/01_data.ipynb #c029
 def split_by_class(labels:list, # One label per item

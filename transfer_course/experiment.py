@@ -105,6 +105,7 @@ class ImageTask:
         self.files, self.labels = label_images(scan, label, keep, split_ok=valid_name is not None)
         if valid_name is None: self.valid = split_by_class(self.labels, valid_pct, seed=0)
         else: self.files, self.labels, self.valid = own_split(self.path, self.files, self.labels, valid_name)
+        warn_copies(scan, self.files, self.labels, self.valid) # as `folder_dls` does: one image under two classes, or on both sides
         v = set(self.valid)
         self.pool = {c: [i for i,l in enumerate(self.labels) if l==c and i not in v] for c in sorted(set(self.labels))}
         rec = sorted(f"{f.relative_to(self.path)}|{l}|{f.stat().st_size}|{i in v}" for i,(f,l) in enumerate(zip(self.files, self.labels)))
