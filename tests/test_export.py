@@ -1,5 +1,5 @@
 "Safe export: a saved model loads back as the architecture it was trained with, and predicts the same."
-import json, pytest, torch
+import re, json, pytest, torch
 from PIL import Image
 from torchvision.models import resnet18
 from fastai.vision.all import PILImage
@@ -104,3 +104,39 @@ def test_a_loaded_model_will_not_label_items(dls, tmp_path):
     for items in (dls.valid_ds.items, [PILImage.create(f) for f in dls.valid_ds.items]):
         with pytest.raises(ValueError, match='not how your items are labelled'): back.dls.test_dl(items, with_labels=True)
         assert len(back.get_preds(dl=back.dls.test_dl(items))[0]) == len(items)
+
+# --- a model folder from someone else is data: every entry of its config is checked before anything is built from it
+
+@pytest.fixture(scope='module')
+def saved(dls, tmp_path_factory):
+    d = tmp_path_factory.mktemp('saved')/'m'
+    save_safe(image_learner(dls, 'resnet18', pretrained=False), d)
+    return d
+
+@pytest.mark.parametrize('edit,msg', [
+    (dict(head={'checkpoint_path': '/etc/passwd'}), "head options this version does not pass on ('checkpoint_path'"), # timm would torch.load it
+    (dict(head={'weights': 'DEFAULT'}), "head options this version does not pass on ('weights'"), # a download
+    (dict(head={'ps': 2}), "('head') has 'ps' 2"),
+    (dict(vocab=['red', 'red']), "the label 'red' is there twice"), # the labels after it would shift
+    (dict(vocab='br'), "has 'vocab' 'br', where a saved model has a list of labels"),
+    (dict(vocab=['red\n0.99', 'blue']), 'holds a control character'), # it would forge a line of predict's output
+    (dict(n_out=3), "says the model has 3 classes ('n_out') but lists 2 labels"),
+    (dict(n_out=3, vocab=['a', 'b', 'c']), 'describes a model with 3 classes, but the last layer in'), # from the header, before building
+    (dict(arch=5), "has 'arch' 5"), (dict(size=[-5, -5]), "has 'size' [-5, -5]"), (dict(size=10**6), "has 'size' 1000000"),
+    (dict(norm=[[0.5]*3, [0, 0, 0]]), "has 'norm'"), (dict(norm=[[0, 0], [1]]), "has 'norm'"), (dict(aug='yes'), "has 'aug' 'yes'"),
+    (dict(format='transfer_course.safe/2'), 'saved by a newer transfer-course'), (dict(task='audio'), "task 'audio', which this version cannot load"),
+])
+def test_bad_config_entries_are_refused_before_building(saved, tmp_path, edit, msg):
+    import shutil
+    d = tmp_path/'m'; shutil.copytree(saved, d)
+    cfg = json.loads((d/'config.json').read_text()); cfg.update(edit); (d/'config.json').write_text(json.dumps(cfg))
+    with pytest.raises(ValueError, match=re.escape(msg)): load_safe(d)
+
+def test_config_without_optional_entries_still_loads(saved, tmp_path):
+    "Configs saved before `timm`, `head` and `cache_size` were recorded load as before"
+    import shutil
+    d = tmp_path/'m'; shutil.copytree(saved, d)
+    cfg = json.loads((d/'config.json').read_text())
+    for k in ('head', 'cache_size', 'unsaved'): del cfg[k]
+    (d/'config.json').write_text(json.dumps(cfg))
+    assert load_safe(d).dls.vocab == ['blue', 'red']

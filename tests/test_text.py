@@ -303,8 +303,10 @@ def test_saved_vocab_order_survives_reload(df, tmp_path):
 
 def test_save_replaces_the_tokenizer_folder_whole(learn, tmp_path):
     d = tmp_path/'m'; (d/'hf').mkdir(parents=True); (d/'hf'/'stale.json').write_text('{}')
-    with pytest.raises(FileExistsError, match='hf/'): save_hf(learn, d)
+    for force in (False, True): # an hf/ folder without our config.json is the user's: left alone, even with overwrite=True
+        with pytest.raises(FileExistsError, match='holds hf/ but no transfer_course config.json'): save_hf(learn, d, overwrite=force)
     assert (d/'hf'/'stale.json').exists() # refused: nothing touched
+    (d/'hf'/'stale.json').unlink(); save_hf(learn, d); (d/'hf'/'stale.json').write_text('{}') # a saved model's hf/, with a file too many
     save_hf(learn, d, overwrite=True)
     assert not (d/'hf'/'stale.json').exists() and not list(d.glob('.hf.*'))
     assert load_safe(d).predict('lovely crew')[0] == learn.predict('lovely crew')[0]
@@ -418,9 +420,11 @@ def test_tokenizer_files_checked_on_load(small, tmp_path):
     with pytest.raises(ValueError, match=r'\(tokenizer.json changed\)'): load_safe(d)
     (d/'hf'/'tokenizer.json').write_bytes(keep); (d/'hf'/'config.json').unlink()
     with pytest.raises(ValueError, match=r'\(config.json missing\)'): load_safe(d)
-    cfg = json.loads((d/'config.json').read_text()); del cfg['hf_files']; (d/'config.json').write_text(json.dumps(cfg)) # saved before the record
-    with pytest.raises(ValueError, match=r'The config.json in .* cannot be read'): load_safe(d)
+    cfg = json.loads((d/'config.json').read_text()); del cfg['hf_files']; (d/'config.json').write_text(json.dumps(cfg)) # no record
+    with pytest.raises(ValueError, match=r"config.json has no 'hf_files' entry"): load_safe(d)
     shutil.copy(minilm_dir()/'config.json', d/'hf'/'config.json'); (d/'hf'/'tokenizer.json').write_text('garbage')
+    from transfer_course.text import _sha256s
+    cfg['hf_files'] = _sha256s(d/'hf'); (d/'config.json').write_text(json.dumps(cfg))
     with pytest.raises(ValueError, match=r'The tokenizer in .* cannot be read'): load_safe(d)
     shutil.rmtree(d/'hf')
     with pytest.raises(FileNotFoundError, match='hf is missing, so the saved folder is incomplete'): load_safe(d)
@@ -534,3 +538,52 @@ def test_headers_that_are_data_or_near_misses_get_the_argument_to_pass(tmp_path)
 def test_one_text_under_two_labels_is_named():
     df = pd.DataFrame(dict(text=['good', 'bad', 'good ', 'fine'], label=['pos', 'neg', 'neg', 'pos']))
     with pytest.warns(UserWarning, match=r"1 text appears under more than one label, e.g. 'good' as 'neg' and 'pos' \(rows 0, 2\)"): check_texts(df)
+
+# --- a model folder from someone else is data: no code of its own runs, and nothing outside it is read
+
+def _edit(d, **kw):
+    import json
+    cfg = json.loads((d/'config.json').read_text()); cfg.update(kw); (d/'config.json').write_text(json.dumps(cfg))
+
+def test_code_shipped_in_a_model_folder_never_runs(small, tmp_path):
+    "transformers runs a model's own Python code when its config names it ('auto_map') and the user answers y: a saved model never may"
+    import json, shutil
+    from transfer_course.text import _sha256s
+    mark = tmp_path/'ran'
+    d = save_hf(small, tmp_path/'m')
+    (d/'hf'/'configuration_evil.py').write_text(f"open({str(mark)!r}, 'w').write('code ran')\nfrom transformers import BertConfig\n"
+                                                "class EvilConfig(BertConfig): model_type = 'evilbert'\n")
+    c = json.loads((d/'hf'/'config.json').read_text())
+    c.update(model_type='evilbert', auto_map={'AutoConfig': 'configuration_evil.EvilConfig'}); (d/'hf'/'config.json').write_text(json.dumps(c))
+    _edit(d, hf_files=_sha256s(d/'hf')) # the checksums made to match, as a stranger's folder would
+    with pytest.raises(ValueError, match=r"lists 'configuration_evil.py' in hf/.*never code"): load_safe(d)
+    files = _sha256s(d/'hf'); del files['configuration_evil.py']; _edit(d, hf_files=files)
+    with pytest.raises(ValueError, match=r'configuration_evil.py added'): load_safe(d)
+    (d/'hf'/'configuration_evil.py').unlink()
+    with pytest.raises(ValueError, match=r"config.json, which names Python code to run \('auto_map'\)"): load_safe(d)
+    with pytest.raises(ValueError, match='needs Python code of its own'): hf_load(AutoConfig.from_pretrained, d/'hf') # training from such a folder
+    assert not mark.exists()
+
+@pytest.mark.parametrize('hf,msg', [('../other/hf', "has 'hf' '../other/hf'"), ('/usr', "has 'hf' '/usr'")])
+def test_the_tokenizer_folder_is_the_one_inside(small, tmp_path, hf, msg):
+    d = save_hf(small, tmp_path/'m'); _edit(d, hf=hf)
+    with pytest.raises(ValueError, match=msg): load_safe(d)
+
+@pytest.mark.parametrize('edit,msg', [(dict(hf_files='x'), "has 'hf_files' 'x'"), (dict(hf_files=None), "has 'hf_files' None"),
+                                      (dict(vocab=['a', 'a']), "the label 'a' is there twice"), (dict(vocab=['a', 'b', 'c']), 'describes a model with 3 classes'),
+                                      (dict(max_len=-1), "has 'max_len' -1"), (dict(pool='evil'), "has 'pool' 'evil'")])
+def test_bad_text_config_entries_are_refused(small, tmp_path, edit, msg):
+    d = save_hf(small, tmp_path/'m'); _edit(d, **edit)
+    with pytest.raises(ValueError, match=msg): load_safe(d)
+
+def test_saved_tokenizer_folder_is_readable_as_any_new_folder(small, tmp_path):
+    "The tokenizer was written into a private temporary folder (0700): the saved copy is not, so others can load the model"
+    d = tmp_path/'m'; d.mkdir(); (d/'.hf.999999999.part').mkdir(); (d/'.model.safetensors.999999999.part').write_text('killed save')
+    save_hf(small, d)
+    m = os.umask(0); os.umask(m)
+    assert oct((d/'hf').stat().st_mode & 0o777) == oct(0o777 & ~m)
+    assert all(oct(f.stat().st_mode & 0o777) == oct(0o666 & ~m) for f in (d/'hf').iterdir())
+    assert sorted(p.name for p in d.iterdir()) == ['config.json', 'hf', 'model.safetensors'] # what killed saves left is gone
+    (d/'hf').rename(d/'tok'); (d/'hf').symlink_to(d/'tok')
+    with pytest.raises(FileExistsError, match='hf is a link'): save_hf(small, d, overwrite=True)
+    with pytest.raises(FileNotFoundError, match='hf is missing'): load_safe(d)

@@ -50,6 +50,23 @@ def _writable(out:Path):
     try: tempfile.TemporaryFile(dir=d).close()
     except OSError as e: raise PermissionError(f"cannot write into {d} ({e.strerror}); choose another --out") from None
 
+def _not_inside(out:Path, data, default:bool, name:str):
+    "Refuse, before any training, an output folder inside the data folder: the next run would read what this one saved as data"
+    if data is None or not Path(data).expanduser().is_dir(): return
+    d, o = Path(data).expanduser().resolve(), out.resolve()
+    if o==d or d in o.parents: raise ValueError(
+        f"--out {out}{f' (the default, {name})' if default else ''} is inside the data folder {data}: what is saved there would be read "
+        f"as data next time (a class named after its folder). Give an --out outside {data}")
+
+@contextmanager
+def _writing(out:Path, how:str):
+    "A full disk or a read-only folder, while writing into `out`, said as what to do (a `WriteError`), not a traceback"
+    from safetensors import SafetensorError
+    try: yield
+    except (OSError, SafetensorError) as e:
+        if (err := write_error(e, out, how)) is e: raise
+        raise err from None
+
 def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=None, sep=None):
     "The experiment task the options describe"
     from transfer_course import experiment as ex
@@ -129,12 +146,14 @@ def compare(task:str='vision', # What to compare on: vision or text
     if price is not None and price < 0: raise ValueError(f"--price must not be negative, got {price}")
     if resume and force: raise ValueError("--resume continues a report and --force replaces it: give one of them")
     t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name, sep)
-    out = Path(out).expanduser() if out else runs_dir(f"compare-{task}")
+    out, default = (Path(out).expanduser(), False) if out else (runs_dir(f"compare-{task}"), True)
+    _not_inside(out, data, default, f"runs/compare-{task}")
     _writable(out) # refuse before the first run trains, not after
     if not quiet: device_report(quick=not full, how='leave out --full')
-    df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
-    md = ex.report(df, out, target=ifnone(target, t.target), price_per_hour=price, unit=t.unit,
-                   title=f"Pretrained vs scratch: {task}")
+    with _writing(out, "choose another --out (the runs finished so far are saved: free some space, then run the same command with --resume)"):
+        df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
+        md = ex.report(df, out, target=ifnone(target, t.target), price_per_hour=price, unit=t.unit,
+                       title=f"Pretrained vs scratch: {task}")
     print(md.split('![')[0].split('\n\n', 2)[-1].strip()) # the accuracy table
     print(f"\nReport: {out/'report.md'} (plots, labels needed, time and cost to target)")
     return df
@@ -159,6 +178,7 @@ def train(task:str, # vision or text
          ):
     "Fine-tune a pretrained model on your data and save it safely (safetensors + JSON)"
     from transfer_course.export import check_dest
+    from fastai.torch_core import rank_distrib
     if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
     _positive(epochs=epochs, size=size, bs=bs)
     _not_for(task, data, size=size, train_bn=train_bn, label=label, text_col=text_col, encoding=encoding, sep=sep, valid_name=valid_name)
@@ -166,15 +186,45 @@ def train(task:str, # vision or text
     if not 0 < valid_pct < 1: raise ValueError(f"--valid-pct is the share of each class held out, between 0 and 1 (e.g. 0.2), got {valid_pct}")
     _offline_ready(task, full, arch)
     if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
-    out, arch = Path(out or f"models/{task}").expanduser(), arch and os.path.expanduser(arch) # a text model's folder too
-    check_dest(out, force); _writable(out) # refuse before training, not after
+    out, arch, default = Path(out or f"models/{task}").expanduser(), arch and os.path.expanduser(arch), out is None # a text model's folder too
     if data is not None: data = _exists(data)
+    _not_inside(out, data, default, f"models/{task}")
+    check_dest(out, force); _writable(out) # refuse before training, not after
+    with _holding(out, force) if rank_distrib()==0 else nullcontext() as before: # no other run saves into `out` until this one has
+        return _train(task, data, out, label, text_col, encoding, sep, epochs, arch, size, bs, valid_pct, valid_name, full, train_bn, force, before)
+
+@contextmanager
+def _holding(out:Path, force:bool):
+    "Hold `out` (made if need be) for this process, checked again once held; yield what is saved there now (`_saved`)"
+    from transfer_course.export import check_dest
+    made = not out.exists()
+    with _writing(out, "choose another --out"): out.mkdir(parents=True, exist_ok=True)
+    try:
+        with folder_lock(out, 'transfer-course'):
+            check_dest(out, force) # another run may have saved there since the check before
+            yield _saved(out)
+    finally:
+        if made and out.is_dir() and not any(out.iterdir()): out.rmdir() # a run that saved nothing leaves no empty folder
+
+def _saved(out:Path)->tuple:
+    "What a model saved in `out` is now: the names, sizes and times of its files, to tell whether another run saved there meanwhile"
+    fs = [f for n in ('config.json','model.safetensors','hf') for f in [out/n, *((out/n).iterdir() if (out/n).is_dir() else [])]]
+    return tuple((str(f), s.st_size, s.st_mtime_ns) for f in fs if f.exists() and (s := f.stat()))
+
+def _sibling(out:Path)->Path:
+    "The first of OUT-2, OUT-3, ... that does not exist"
+    return next(p for i in range(2, 10_000) if not (p := out.with_name(f"{out.name}-{i}")).exists())
+
+def _train(task, data, out, label, text_col, encoding, sep, epochs, arch, size, bs, valid_pct, valid_name, full, train_bn, force, before):
+    "`train` once its options are checked and `out` is held"
+    from transfer_course.export import json_labels
     device_report(verbose=False) # (where it must, it turns fastai from an MPS this Mac cannot use to the CPU, and says so)
     from transfer_course.fastdata import join_processes, LogTable # importing `fastdata` also lets gloo share each epoch's order
     st = join_processes()
     from fastai.distributed import rank0_first, rank_distrib
     make = _vision_learner if task=='vision' else _text_learner
     learn, fit, save = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name, sep)
+    json_labels(learn.dls.vocab) # labels a saved model could not hold are refused now, not after training
     bar = nullcontext() if sys.stdout.isatty() else learn.no_bar() # a log file gets the epoch table, not redrawn bars
     if not sys.stdout.isatty(): learn.add_cb(LogTable())
     try:
@@ -183,6 +233,11 @@ def train(task:str, # vision or text
             else: # every process validates its share; the metrics are gathered across them
                 with learn.distrib_ctx(sync_bn=st.device.type=='cuda', in_notebook=False): fit(); res = learn.validate()
         if rank_distrib()!=0: return
+        if _saved(out)!=before: # saved there meanwhile, by a process that did not ask for the folder (an older version, a copy)
+            new = _sibling(out)
+            print(f"transfer-course: note: another run saved a model into {out} while this one trained, so it is left as it is; "
+                  f"this model is saved to {new} instead", file=sys.stderr, flush=True)
+            out, force = new, False
         save(learn, out, overwrite=force)
         names = [m.name for m in learn.metrics]
         print(f"validation {', '.join(f'{n} {float(v):.3f}' for n,v in zip(names, res[1:]))}; saved to {out}", flush=True)
@@ -325,7 +380,7 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
 
 # %% ../nbs/60_cli.ipynb #c014
 COMMANDS = dict(info=(info, []), compare=(compare, []), train=(train, ['task']), predict=(predict, ['model']))
-USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, PermissionError, OfflineError)
+USER_ERRORS = (ValueError, FileNotFoundError, FileExistsError, NotADirectoryError, PermissionError, OfflineError, WriteError)
 
 def _usage():
     w = max(map(len, COMMANDS))

@@ -289,8 +289,9 @@ def _prepare_out(out, cfg:dict, resume:bool, force:bool)->pd.DataFrame|None:
     try: old = json.loads((out/'config.json').read_text())
     except (OSError, ValueError, UnicodeDecodeError): old = None
     if not _ours(out, old): # not ours: even `force` leaves them alone
-        raise FileExistsError(f"{out} holds {', '.join(ours)}, but they were not written there by `run_grid` (its config.json "
-                              "says so), so they are left alone. Choose another folder")
+        why = "its config.json says so" if (out/'config.json').exists() else "there is no config.json of run_grid's beside them"
+        raise FileExistsError(f"{out} holds {', '.join(ours)}, but they were not written there by `run_grid` ({why}), so they are "
+                              "left alone. Choose another folder")
     if force: # only the report's own files go, all of them: nothing stale from the old report survives an interrupted run
         for f in ours: (out/f).unlink()
         return None
@@ -317,26 +318,9 @@ def _save(df, out, cfg):
                        ('config.json', lambda f: Path(f).write_text(json.dumps({**cfg, 'made_by': MADE_BY}, indent=1)))]:
         tmp = out/(name+'.tmp'); write(tmp); tmp.replace(out/name) # never leave a half-written file
 
-@contextmanager
 def _lock(out:Path):
     "Hold `out` for this process: a second `run_grid` writing into the same folder would lose the first one's runs"
-    f, me = out/'.run_grid.lock', f"{socket.gethostname()} {os.getpid()}"
-    try: fd = os.open(f, os.O_CREAT|os.O_EXCL|os.O_WRONLY, 0o644)
-    except FileExistsError:
-        try: host, pid = f.read_text().split()
-        except (OSError, ValueError): host, pid = None, '0'
-        if host!=socket.gethostname() or os.name=='nt' or _alive(int(pid)):
-            raise FileExistsError(f"another run_grid (process {pid} on {host}) is writing into {out}: wait for it, or choose another "
-                                  f"folder. If none is running (it was killed), delete {f}") from None
-        f.unlink(missing_ok=True); fd = os.open(f, os.O_CREAT|os.O_EXCL|os.O_WRONLY, 0o644) # left by a killed run
-    with os.fdopen(fd, 'w') as o: o.write(me)
-    try: yield
-    finally: f.unlink(missing_ok=True)
-
-def _alive(pid:int)->bool:
-    try: os.kill(pid, 0); return True
-    except ProcessLookupError: return False
-    except PermissionError: return True
+    return folder_lock(out, 'run_grid') # (core's: `train` holds its --out the same way)
 
 # %% ../nbs/30_less_data_less_time.ipynb #c027
 def run_grid(task, # An `ImageTask` or `TextTask`
