@@ -50,7 +50,8 @@ def test_the_commands_mode_is_their_full_flag_not_the_variable(run_cli):
     assert r.returncode == 0 and '[mode: quick]' in r.stdout
 
 # ---- compare, train, predict (quick mode, tiny settings) ----
-import json, shutil, sys
+import json, re, shutil, sys
+import torch
 from pathlib import Path
 import pytest
 from PIL import Image
@@ -435,3 +436,30 @@ def test_output_the_console_cannot_encode_is_escaped_not_a_crash(io, out, tmp_pa
     r = subprocess.run([sys.executable, tmp_path/'s.py'], capture_output=True, env={**os.environ, 'PYTHONIOENCODING': io}, timeout=300)
     assert r.returncode == 0 and r.stdout.strip() == out, (r.stdout, r.stderr[-2000:])
     assert (b'PYTHONUTF8=1' in r.stderr) == (io == 'cp1252') # the user's own choice of errors (':replace') is theirs
+
+def test_a_dominant_class_is_said_with_the_score_of_always_answering_it(tmp_path, capsys):
+    "2 red against 20 blue: 'accuracy 0.8' would look like success; the note gives the majority's score and each class's recall"
+    d = tmp_path / 'lopsided'
+    for c, col, n in [('red', (220, 30, 30), 5), ('blue', (30, 30, 220), 25)]:
+        (d / c).mkdir(parents=True)
+        for i in range(n): Image.new('RGB', (40, 40), tuple(v + 3 * i for v in col)).save(d / c / f'{i}.jpg')
+    code, err = _exit(['train', 'vision', '--data', str(d), '--out', str(tmp_path / 'm'), '--epochs', '1', '--size', '32', '--bs', '4'], capsys)
+    assert code == 0, err[-2000:]
+    assert "5 of the 6 validation items are 'blue', so always answering 'blue' would score 0.833 accuracy" in err
+    assert re.search(r"recall, and its validation items\): blue [\d.]+ \(5\), red [\d.]+ \(1\)", err)
+    from transfer_course.cli import majority_note
+    class M: preds, targs = [torch.tensor([[0.9, 0.1], [0.2, 0.8]])], [torch.tensor([0, 1])]
+    assert majority_note(M, ['a', 'b']) is None  # balanced: nothing to say
+
+def test_standard_input_gives_texts_and_odd_file_names_stay_one_field(tmp_path, monkeypatch, capsys):
+    import io
+    from transfer_course.cli import _texts, _field, _images
+    monkeypatch.setattr('sys.stdin', io.StringIO('good film\n\nbad film\n'))
+    assert _texts(['-', 'typed']) == ['good film', 'bad film', 'typed']
+    assert 'standard input: 2 texts (1 empty lines skipped)' in capsys.readouterr().err
+    with pytest.raises(ValueError, match=r"'-' \(standard input\) gives texts to a text model"): _images(['-'])
+    assert _field('a\tb\nc.jpg') == 'a\\tb\\nc.jpg' and _field('café 日本.jpg') == 'café 日本.jpg'
+    (tmp_path / 'rows.jsonl').write_text('{"text": "good", "label": "pos"}\n')
+    with pytest.raises(ValueError, match='JSON Lines'): _texts([str(tmp_path / 'rows.jsonl')])
+    capsys.readouterr()
+    assert _texts(['reviews.json']) == ['reviews.json'] and 'no file reviews.json, so it is predicted as a text' in capsys.readouterr().err

@@ -6,7 +6,7 @@ Docs: https://transfer-course.github.io/transfer_course/cli.html.md"""
 
 # %% auto #0
 __all__ = ['TASKS', 'MIN_SIZE', 'VISION_OPTS', 'TEXT_OPTS', 'DATA_OPTS', 'COMMANDS', 'USER_ERRORS', 'info', 'compare', 'train',
-           'predicted', 'predict', 'main']
+           'majority_note', 'predicted', 'predict', 'main']
 
 # %% ../nbs/60_cli.ipynb #c002
 import re, sys, os, codecs, platform, warnings
@@ -211,6 +211,21 @@ def _saved(out:Path)->tuple:
     fs = [f for n in ('config.json','model.safetensors','hf') for f in [out/n, *((out/n).iterdir() if (out/n).is_dir() else [])]]
     return tuple((str(f), s.st_size, s.st_mtime_ns) for f in fs if f.exists() and (s := f.stat()))
 
+def majority_note(metric, # An `AccumMetric` that has just validated (it holds the predictions and targets, of every process)
+                  vocab:list, # The class names
+                  share:float=0.6 # Say so when one class is more than this share of the validation set
+                 )->str|None:
+    "A note when one class dominates the validation set: the accuracy of always answering it, and each class's recall"
+    import torch
+    if not getattr(metric, 'targs', None): return None
+    p, t = torch.cat([o.argmax(-1).flatten() for o in metric.preds]), torch.cat([o.flatten() for o in metric.targs])
+    n = torch.bincount(t, minlength=len(vocab)); top = int(n.argmax())
+    if n[top] <= share*len(t): return None
+    recall = ', '.join(f"{vocab[c]} {float((p[t==c]==c).float().mean()):.2f} ({int(n[c])})" for c in range(len(vocab)) if n[c])
+    return (f"transfer-course: note: {int(n[top])} of the {len(t)} validation items are {vocab[top]!r}, so always answering {vocab[top]!r} "
+            f"would score {float(n[top])/len(t):.3f} accuracy. Share of each class found (recall, and its validation items): {recall}. "
+            "More examples of the rare classes help most")
+
 def _sibling(out:Path)->Path:
     "The first of OUT-2, OUT-3, ... that does not exist"
     return next(p for i in range(2, 10_000) if not (p := out.with_name(f"{out.name}-{i}")).exists())
@@ -241,6 +256,7 @@ def _train(task, data, out, label, text_col, encoding, sep, epochs, arch, size, 
         save(learn, out, overwrite=force)
         names = [m.name for m in learn.metrics]
         print(f"validation {', '.join(f'{n} {float(v):.3f}' for n,v in zip(names, res[1:]))}; saved to {out}", flush=True)
+        if (note := majority_note(learn.metrics[0], learn.dls.vocab)): print(note, file=sys.stderr, flush=True)
         return out
     finally:
         if st is not None: st.destroy_process_group() # a gloo group left open can abort the process at exit
@@ -280,6 +296,7 @@ def _images(inputs)->list:
     from transfer_course.data import walk_files
     exts, res = {e.lower() for e in image_extensions}, []
     for x in map(os.path.expanduser, inputs): # `~/photos` as the shell would have written it
+        if x=='-': raise ValueError("'-' (standard input) gives texts to a text model; give a vision model image files or folders")
         p = Path(x)
         if p.is_dir():
             fs = [f for f in walk_files(p) if f.suffix.lower() in exts]
@@ -290,9 +307,9 @@ def _images(inputs)->list:
     return res
 
 def _pathlike(x:str)->bool:
-    "Does `x` look like the path of a file of texts (by its suffix, or a start such as ~/, ./ or C:\\) rather than a text?"
-    return '\n' not in x and bool(re.fullmatch(r'.+\.(txt|csv|tsv|tab)(\.(gz|bz2|zip|xz|zst))?', x, re.I)
-                                   or re.match(r'(~|\.{1,2})[/\\]|[A-Za-z]:[/\\]|/[^/\s]+/', x))
+    "Does `x` look like the path of a file of texts or a table (by its suffix, or a start such as ~/, ./ or C:\\) rather than a text?"
+    from transfer_course.text import is_table_name
+    return '\n' not in x and (is_table_name(x) or bool(re.match(r'(~|\.{1,2})[/\\]|[A-Za-z]:[/\\]|/[^/\s]+/', x)))
 
 def _column(p, text_col, encoding, sep)->list:
     "The texts in column `text_col` of table `p`, read as `read_texts` reads, with its messages"
@@ -304,16 +321,22 @@ def _column(p, text_col, encoding, sep)->list:
 def _texts(inputs, text_col='text', encoding='utf-8', sep=None)->list:
     "The texts given, each argument that names a file replaced by its texts: a CSV/TSV's `text_col`, else one per line"
     from fastai.vision.all import image_extensions
-    from transfer_course.text import decode_error, bom_encoding
+    from transfer_course.text import decode_error, bom_encoding, check_format
     res = []
     for x in inputs:
         if not x.strip(): res.append(x); continue # an empty text (reported when predicting), not the current folder
+        if x=='-': # standard input, one text per line (`... | transfer-course predict MODEL -`)
+            ts = sys.stdin.read().splitlines(); empty = [i+1 for i,t in enumerate(ts) if not t.strip()]
+            res += [t for t in ts if t.strip()]
+            print(f"standard input: {len(ts)-len(empty)} texts" + (f" ({len(empty)} empty lines skipped)" if empty else ''), file=sys.stderr)
+            continue
         p = Path(os.path.expanduser(x)) # `~/in.txt` as the shell would have written it; a text is kept as given
         if p.is_dir(): raise ValueError(f"{p} is a folder; give texts, or files of texts (one per line, or a CSV/TSV with a {text_col!r} column)")
         if not p.is_file():
             if _pathlike(x): print(f"Note: no file {x}, so it is predicted as a text", file=sys.stderr)
             res.append(x); continue
         if p.suffix.lower() in {e.lower() for e in image_extensions}: raise ValueError(f"{p} looks like an image, and this is a text model: give it texts")
+        check_format(p) # a JSON Lines, Excel or Parquet file is refused with how to save it as CSV, not read line by line
         if any(s.lower() in ('.csv','.tsv','.tab') for s in p.suffixes): ts, unit = _column(p, text_col, encoding, sep), 'row' # numbered from 1 below the header
         else:
             enc = bom_encoding(p, encoding) # Notepad's UTF-8 starts with a byte-order mark, Excel's 'Unicode text' is UTF-16
@@ -330,6 +353,10 @@ def _texts(inputs, text_col='text', encoding='utf-8', sep=None)->list:
         print(f"{p}: {len(ts)} texts" + (f" ({len(empty)} empty {unit}{s} skipped: {unit}{s} {listed(empty)})" if empty else ''), file=sys.stderr)
         res += ts
     return res
+
+def _field(s:str)->str:
+    "`s` as one field of predict's output: a tab, line break or other control character in it (a file name may hold one) escaped"
+    return s if s.isprintable() else ''.join(c if c.isprintable() else repr(c)[1:-1] for c in s)
 
 def predicted(learn, # A classifier `Learner`, e.g. from `load_safe`
               items:list, # Inputs its `test_dl` takes: images (files or PIL images) or texts
@@ -360,21 +387,21 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
     if not inputs: raise ValueError("the files given hold no texts")
     learn = load_safe(model)
     res, bad = [], []
-    from transfer_course.data import upright_image
+    from transfer_course.data import upright_image, SCAN_HINT
     for chunk in chunked(inputs, bs): # each image decoded once; results printed as each batch is done
         xs, ok = [], []
         for x in chunk:
             if vision:
                 try: x_in = upright_image(x) # also refuses 16-bit and floating-point pixels
                 except Exception as e: # report it and go on with the others
-                    bad.append(x); print(f"{x} is not a readable image ({type(e).__name__}: {e})", file=sys.stderr); continue
+                    bad.append(x); print(f"{_field(x)} is not a readable image ({type(e).__name__}: {str(e).replace(SCAN_HINT, '')})", file=sys.stderr); continue
             elif not x.strip(): bad.append(x); print(f"input {inputs.index(x)+1} is an empty text", file=sys.stderr); continue
             else: x_in = x
             xs.append(x_in); ok.append(x)
         if not xs: continue
         for x,(lbl,p) in zip(ok, predicted(learn, xs, bs)):
             res.append((str(x), str(lbl), p))
-            print(f"{x if vision else ' '.join(x.split())}\t{lbl}\t{p:.3f}", flush=True) # one line per input, tabs between fields
+            print(f"{_field(x if vision else ' '.join(x.split()))}\t{lbl}\t{p:.3f}", flush=True) # one line per input, tabs between fields
     if bad: raise ValueError(f"{len(bad)} of {len(inputs)} inputs are {'not readable images' if vision else 'empty texts'} (listed above); the others are predicted")
     return res
 
@@ -434,10 +461,15 @@ def _escaping():
 def _show(pyshow, message, category, filename, lineno, file=None, line=None):
     "The course's warnings as one line, as its errors are (no file, line or source: the user ran a command); others as `pyshow` does"
     if not issubclass(category, CourseWarning): return pyshow(message, category, filename, lineno, file, line)
+    if str(message) in _shown: return # the same check made twice (reading the data, then building its loaders): said once
+    _shown.add(str(message))
     print(f"transfer-course: warning: {message}", file=file or sys.stderr)
+
+_shown = set()
 
 def _main(argv:list):
     "`main`, given its arguments"
+    _shown.clear() # (each command says its warnings once)
     warnings.filterwarnings('ignore', message='`torch.jit.(script|interface)` is deprecated') # third-party import noise (fastai; timm<1.0.25), not for users
     if not sys.stderr.isatty(): os.environ.setdefault('HF_HUB_DISABLE_PROGRESS_BARS', '1') # no redrawn bars in logs
     if not argv or argv[0] in ('-h','--help'): print(_usage()); return

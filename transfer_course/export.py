@@ -210,6 +210,7 @@ def check_head(shape, n:int, f):
 # %% ../nbs/03_export.ipynb #c010_4
 class PredictOnly(Callback):
     "Refuse to train or validate a loaded model on its stand-in `DataLoaders` (those marked `stand_in`)"
+    def __init__(self): super().__init__() # no arguments (and the docs show that, not fastai's event keywords)
     order = -100
     msg = ("This Learner was loaded from a saved model (`load_safe`) to predict: its DataLoaders hold a stand-in item, not data. "
            "Predict with learn.predict(x), or learn.get_preds(dl=learn.dls.test_dl(items)) for many; to validate or train "
