@@ -587,3 +587,29 @@ def test_saved_tokenizer_folder_is_readable_as_any_new_folder(small, tmp_path):
     (d/'hf').rename(d/'tok'); (d/'hf').symlink_to(d/'tok')
     with pytest.raises(FileExistsError, match='hf is a link'): save_hf(small, d, overwrite=True)
     with pytest.raises(FileNotFoundError, match='hf is missing'): load_safe(d)
+
+def test_well_quoted_texts_that_hold_rows_lines_are_read_as_written(tmp_path):
+    "Multi-line texts whose lines end like rows (',good', a tab) are valid CSV/TSV when their quotes close: read, not refused"
+    c = tmp_path / 'rev.csv'
+    c.write_text('text,label\n"Pros: cheap, good\nCons: slow, bad\nOverall fine",good\n"Nice",good\n"Broke in a day",bad\n')
+    with warnings.catch_warnings(): warnings.simplefilter('error'); df = read_texts(c)
+    assert df.text.iloc[0] == 'Pros: cheap, good\nCons: slow, bad\nOverall fine' and len(df) == 3
+    t = tmp_path / 'q.tsv'
+    t.write_text('text\tlabel\n"first line\twith a tab\nsecond line"\tpos\nplain text\tneg\nanother\tpos\n')
+    with warnings.catch_warnings(): warnings.simplefilter('error'); assert read_texts(t).label.tolist() == ['pos', 'neg', 'pos']
+    assert len(read_table(t, ['text'])) == 3 # as `predict` reads it
+    c.write_text('label,text\nyes,"yes, I do\nno, never"\nno,fine\n')
+    assert read_texts(c).text.iloc[0] == 'yes, I do\nno, never'
+
+def test_a_users_index_column_is_kept_and_subsets_keep_the_file_rows(tmp_path):
+    f = tmp_path / 'ids.csv'
+    f.write_text('id,text,label\nA7,good,pos\nB9,bad,neg\n')
+    df = read_texts(f, index_col='id')
+    assert df.index.tolist() == ['A7', 'B9'] and list(df.columns) == ['text', 'label']
+    f.write_text('text,label,v\n' + ''.join(f"t{i},{'pos' if i%2 else 'neg'},{i>=6}\n" for i in range(10)))
+    s = subset(read_texts(f), 2, None, seed=0, valid_col='v')
+    assert s.index.name == ROW and set(s.index) <= set(range(1, 11)) and set(s.index[s.v]) == {7, 8, 9, 10}
+
+def test_tokenizer_data_files_of_every_kind_transformers_saves_are_allowed():
+    assert all(HF_FILE.fullmatch(n) for n in ['vocab.txt', 'tokenizer.json', 'spiece.model', 'bpe.codes', 'source.spm', 'prophetnet.tokenizer'])
+    assert not any(HF_FILE.fullmatch(n) for n in ['configuration_evil.py', '../vocab.txt', 'model.bin', '.hidden.json'])

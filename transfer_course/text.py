@@ -12,7 +12,7 @@ __all__ = ['TWEETS_CSV', 'N_TRAIN', 'N_VALID', 'ROW', 'HF_NAME', 'EPOCHS', 'LR',
            'tfidf_baseline', 'save_hf', 'check_text', 'load_hf']
 
 # %% ../nbs/20_sentiment.ipynb #c002
-import re, os, csv, time, shutil, codecs, socket, warnings, hashlib, tempfile
+import re, os, csv, time, shutil, codecs, socket, warnings, hashlib, tempfile, collections
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -75,7 +75,7 @@ def subset(df:pd.DataFrame, # Labelled texts with a boolean validation column
     v = df[valid_col].astype(bool) # a 0/1 column too
     t = _balanced(df[~v], n_train, label_col, seed, 'n_train')
     v = df[v] if n_valid is None else _balanced(df[v], n_valid, label_col, 0, 'n_valid')
-    return pd.concat([t, v], ignore_index=True)
+    return pd.concat([t, v], ignore_index=df.index.name!=ROW) # a file's rows (`read_texts`) keep their numbers, for messages
 
 # %% ../nbs/20_sentiment.ipynb #c020
 N_TRAIN, N_VALID = 256, 512 # quick mode: labelled tweets to train on, and to validate on (class-balanced)
@@ -111,7 +111,7 @@ def _data_like(df)->bool:
         try: float(s); return True
         except ValueError: return False
     names = [c for c in df.columns if isinstance(c, str)]
-    return len(df.columns)>12 or any(len(c.split())>=4 or len(c)>40 or num(c) for c in names) or any(
+    return any(len(c.split())>=4 or len(c)>40 or num(c) for c in names) or any(
         (df[c].astype(str)==c).any() for c in names if list(df.columns).count(c)==1)
 
 def _need_cols(df, cols:dict, where='the DataFrame'):
@@ -311,10 +311,19 @@ def _swallowed(df, cols, sep, labels=(), at=-1)->pd.Series:
     if not cs or not (isinstance(sep, str) and len(sep)==1) or sep!='\t' and not labels: return pd.Series(0, index=df.index) # a regex separator: no check
     return pd.concat([df[c].map(n) for c in cs], axis=1).max(axis=1)
 
-def _check_quotes(path, df, cols, sep, labels=(), at=-1):
+def _well_quoted(path, encoding, sep, kwargs)->bool|None:
+    "Does the file read with Python's strict CSV reader (every quoted field closed where a field ends)? `None` where that cannot be checked"
+    quoting = {'quoting','quotechar','escapechar','doublequote','comment','skiprows','compression'} & set(kwargs)
+    if quoting or not (isinstance(sep, str) and len(sep)==1) or Path(path).suffix.lower() in ('.gz','.bz2','.zip','.xz','.zst'): return None
+    try:
+        with open(path, encoding=encoding, newline='') as f: collections.deque(csv.reader(f, delimiter=sep, strict=True), maxlen=0)
+        return True
+    except (csv.Error, UnicodeError, OSError): return False
+
+def _check_quotes(path, df, cols, sep, labels=(), at=-1, encoding='utf-8', kwargs=None):
     "Refuse texts that hold lines that look like rows, as where a double quote was left open (`_swallowed`); warn if one line does"
     n = _swallowed(df, cols, sep, labels, at)
-    if not n.any(): return
+    if not n.any() or _well_quoted(path, encoding, sep, kwargs or {}): return # well-formed: the texts hold those lines as written
     eg = lambda m: next(repr(t[:70]) for c in cols if c in df.columns and isinstance(t := df[c][m].iloc[0], str) and '\n' in t)
     why = ('a double quote (") that opens a text and is not closed at its end makes the reader take in the lines after it, up to the '
            "next double quote, so their rows and labels are lost. Fix the file: a text that starts with a double quote, or holds a "
@@ -356,9 +365,9 @@ def _read(path, cols, encoding='utf-8', sep=None, **kwargs)->tuple:
                                                   f"pass the separator, e.g. `sep={s!r}` in Python, `--sep {s!r}` on the command line")
     _no_twin_cols(path, cols, encoding, kwargs, df.columns)
     header = 'names' not in kwargs and kwargs.get('header', 'infer') in ('infer', 0)
-    df.index = pd.RangeIndex(1, len(df)+1, name=ROW if header else None) # as `predict` counts them; `df.iloc` still counts from 0
+    if 'index_col' not in kwargs: df.index = pd.RangeIndex(1, len(df)+1, name=ROW if header else None) # as `predict` counts them; `df.iloc` still counts from 0
     sep = kwargs.get('sep', kwargs.get('delimiter'))
-    _check_quotes(path, df, cols, sep) # a tab-separated file's; `read_texts` checks a CSV's, knowing the labels
+    _check_quotes(path, df, cols, sep, encoding=encoding, kwargs=kwargs) # a tab-separated file's; `read_texts` checks a CSV's, knowing the labels
     return df, sep
 
 def _drop_blank(df, path):
@@ -388,7 +397,8 @@ def read_texts(path, # A CSV file (a .tsv/.tab file is read as tab-separated)
     cs = list(df.columns)
     if cs.count(label_col)==1 and cs.count(text_col)==1: # the label's field in a row, counted from the side away from the text (which may hold separators)
         li, ti = cs.index(label_col), cs.index(text_col)
-        _check_quotes(path, df, [text_col], sep, set(df[label_col].dropna().astype(str).str.strip()), li if li<ti else li-len(cs))
+        _check_quotes(path, df, [text_col], sep, set(df[label_col].dropna().astype(str).str.strip()), li if li<ti else li-len(cs),
+                      bom_encoding(path, encoding), kwargs)
     try: df = check_texts(df, text_col, label_col, where=str(path))
     except ValueError as e:
         if not _bare_cr(path, bom_encoding(path, encoding)): raise
@@ -720,7 +730,7 @@ def save_hf(learn:Learner, # A transformer learner from `hf_learner`
 
 # %% ../nbs/20_sentiment.ipynb #c094
 _COPY = "copy the whole saved folder again"
-HF_FILE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.(json|txt|model|jinja)') # a transformer's config and tokenizer files: data, never code
+HF_FILE = re.compile(r'[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.(json|txt|model|jinja|codes|spm|tokenizer)') # a transformer's config and tokenizer files: data, never code
 
 def _hf_problem(hf:Path, names)->str|None:
     "What makes files `names` of folder `hf` unsafe to load (a name that is not a config or tokenizer file; code named in `auto_map`), or None"

@@ -180,8 +180,9 @@ def check_vision(cfg:dict, # A vision model's config
     for k,v in head.items(): cfg_entry(head, k, f"{f} ('head')", *HEAD_OK[k])
     cfg_entry(cfg, 'size', f, lambda v: v is None or _sides(v), 'null, or an image side or [height, width] in pixels, 1 to 4096')
     cfg_entry(cfg, 'presize', f, lambda v: v is None or _sides(v), 'null, or an image side or [height, width] in pixels, 1 to 4096')
-    cfg_entry(cfg, 'norm', f, lambda v: v is None or isinstance(v, list) and len(v)==2 and all(isinstance(o, list) and len(o)==3 for o in v)
-              and all(_num(o) for o in v[0]) and all(_num(o) and o>0 for o in v[1]), 'null, or [[3 means], [3 standard deviations above 0]]')
+    cfg_entry(cfg, 'norm', f, lambda v: v is None or isinstance(v, list) and len(v)==2 and all(isinstance(o, list) and len(o) in (1,3) for o in v)
+              and len(v[0])==len(v[1]) and all(_num(o) for o in v[0]) and all(_num(o) and o>0 for o in v[1]),
+              'null, or [[means], [standard deviations above 0]], one or three of each') # `Normalize.from_stats(0.5, 0.5)` keeps one
     cfg_entry(cfg, 'aug', f, _flag, 'true or false')
     cfg_entry(cfg, 'cache_size', f, lambda v: v is None or _side(v), 'null, or the side of the cached images in pixels, 1 to 4096', None)
     heads = sorted((int(m[1]), s) for k,s in shapes.items() if (m := re.fullmatch(r'1\.(\d+)\.weight', k)) and len(s)==2) # the head's linear layers
