@@ -93,7 +93,7 @@ def save_safe(learn, # A fastai `Learner`
                 c.write_text(text)
     return path
 
-def _writing(path): return writing(path, SAVE_HOW) # (text's `save_hf` writes with a save's advice too)
+
 
 # %% ../nbs/03_export.ipynb #c009
 COPY = "copy the saved folder again, or save the model again"

