@@ -369,3 +369,15 @@ def test_a_macos_zips_resource_folder_is_no_class(folder):
         warnings.simplefilter('always')
         files, labels = label_images(scan_images(folder), 'folder')
     assert '__MACOSX' not in ' '.join(map(str, w)) and set(labels) == {'beagle', 'pug'}
+
+def test_a_cache_that_cannot_be_written_is_said_with_what_to_do(tmp_path, monkeypatch):
+    "Drawing stand-in data into a read-only or full TRANSFER_COURSE_HOME: one message naming the variable, not a traceback"
+    import errno
+    from transfer_course import data
+    from transfer_course.core import WriteError
+    monkeypatch.setenv('TRANSFER_COURSE_HOME', str(tmp_path / 'home'))
+    def ro(*a, **k): raise OSError(errno.EROFS, 'Read-only file system')
+    monkeypatch.setattr(data, 'save_atomic', ro)
+    for make in (data.faces_folder, data.digits_folder, lambda: data.pets_path(True)):
+        with pytest.raises(WriteError, match='set TRANSFER_COURSE_HOME to a folder you can write to'): make()
+    with pytest.raises(WriteError, match='choose another folder'): data.faces_folder(tmp_path / 'mine')

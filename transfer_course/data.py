@@ -52,7 +52,8 @@ def pets_path(quick:bool|None=None, # Quick mode: the offline stand-in (`STANDIN
     "Folder of Pets images: the real dataset (full mode, downloaded once) or the offline stand-in (quick mode)"
     if is_quick(quick):
         s = STANDIN
-        return make_pets_standin(tc_home()/f"pets_standin_{len(s['breeds'])}x{s['n_per_breed']}_{s['size'][0]}", **s)
+        dest = tc_home()/f"pets_standin_{len(s['breeds'])}x{s['n_per_breed']}_{s['size'][0]}"
+        with writing(dest, HOME_HOW): return make_pets_standin(dest, **s) # drawn once; a read-only cache that has it all is fine
     return online(untar_data, 'Oxford-IIIT Pets (URLs.PETS)', URLs.PETS)/'images'
 
 # %% ../nbs/01_data.ipynb #c012
@@ -511,12 +512,13 @@ def faces_folder(dest=None, # Folder to write into; default under `tc_home()`
     try: from skimage.data import lfw_subset
     except ImportError: raise FileNotFoundError("scikit-image, whose face photos are the offline image task, is not installed. "
                                                 "Install the offline extra: pip install 'transfer-course[offline]'") from None
-    dest = Path(dest or tc_home()/'lfw_faces')
-    for i,a in enumerate(lfw_subset()):
-        f = dest/('face' if i<100 else 'not_face')/f"{i:03d}.png"
-        if f.exists(): continue
-        f.parent.mkdir(parents=True, exist_ok=True)
-        save_atomic(Image.fromarray((a*255).round().astype(np.uint8)), f)
+    how, dest = ("choose another folder", Path(dest)) if dest else (HOME_HOW, tc_home()/'lfw_faces')
+    with writing(dest, how):
+        for i,a in enumerate(lfw_subset()):
+            f = dest/('face' if i<100 else 'not_face')/f"{i:03d}.png"
+            if f.exists(): continue
+            f.parent.mkdir(parents=True, exist_ok=True)
+            save_atomic(Image.fromarray((a*255).round().astype(np.uint8)), f)
     return dest
 
 # %% ../nbs/01_data.ipynb #c043
@@ -525,12 +527,13 @@ def digits_folder(dest=None, # Folder to write into; default under `tc_home()`
                  )->Path:
     "scikit-learn's 8x8 handwritten digits as a folder `0/` ... `9/` of PNGs, `per_class` each"
     from sklearn.datasets import load_digits
-    dest = Path(dest or tc_home()/f'digits_{per_class}')
+    how, dest = ("choose another folder", Path(dest)) if dest else (HOME_HOW, tc_home()/f'digits_{per_class}')
     d = load_digits(); seen = Counter()
-    for a,y in zip(d.images, d.target):
-        if seen[y] >= per_class: continue
-        f = dest/str(y)/f"{seen[y]:03d}.png"; seen[y] += 1
-        if f.exists(): continue
-        f.parent.mkdir(parents=True, exist_ok=True)
-        save_atomic(Image.fromarray((a*255/16).round().astype(np.uint8)), f)
+    with writing(dest, how):
+        for a,y in zip(d.images, d.target):
+            if seen[y] >= per_class: continue
+            f = dest/str(y)/f"{seen[y]:03d}.png"; seen[y] += 1
+            if f.exists(): continue
+            f.parent.mkdir(parents=True, exist_ok=True)
+            save_atomic(Image.fromarray((a*255/16).round().astype(np.uint8)), f)
     return dest
