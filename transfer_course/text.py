@@ -23,7 +23,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from .core import *
 from .models import pkg_dir, minilm_dir, model_name
-from .data import split_by_class, warn_twins
+from .data import split_by_class, warn_twins, _number
 from .export import (save_safe, load_weights, LOADERS, CHECKS, json_labels, PredictOnly, stand_in, check_dest, cfg_entry,
                                     cfg_vocab, check_head, weight_shapes, SAVE_HOW, _int, COPY)
 
@@ -107,11 +107,8 @@ def _arg(s:str)->str: return s if re.fullmatch(r'[\w.:/-]+', s) else f"'{s}'" # 
 
 def _data_like(df)->bool:
     "Do the column names of `df` look like a first row of data (a sentence, a number, a value of their own column) rather than a header?"
-    def num(s):
-        try: float(s); return True
-        except ValueError: return False
     names = [c for c in df.columns if isinstance(c, str)]
-    return any(len(c.split())>=4 or len(c)>40 or num(c) for c in names) or any(
+    return any(len(c.split())>=4 or len(c)>40 or _number(c) is not None for c in names) or any(
         (df[c].astype(str)==c).any() for c in names if list(df.columns).count(c)==1)
 
 def _need_cols(df, cols:dict, where='the DataFrame'):

@@ -155,7 +155,7 @@ LOADERS['vision'] = load_vision
 
 def _hw(s)->tuple: return (s,s) if isinstance(s, int) else tuple(s)
 
-_side = lambda v: isinstance(v, int) and not isinstance(v, bool) and 1<=v<=4096
+_side = _int # an image side in pixels, 1 to 4096
 _sides = lambda v: _side(v) or isinstance(v, list) and len(v)==2 and all(map(_side, v))
 _flag = lambda v: isinstance(v, bool)
 _p = lambda v: isinstance(v, (int,float)) and not isinstance(v, bool) and 0<=v<1
