@@ -8,6 +8,7 @@ from transfer_course.core import OfflineError, QUICK_VAR
 from transfer_course.models import minilm_dir
 from transfer_course.export import load_safe, read_cfg
 from transfer_course.text import *
+from transfer_course.data import ROW, check_texts, read_texts, read_table, check_format, is_table_name, bom_encoding # its data rules: the data module's
 from fastai.learner import Learner
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -274,8 +274,9 @@ def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs
     "The learner, how to fit it and how to save it, for `train text`"
     from fastai.metrics import accuracy, AccumMetric
     from transfer_course import text as tx
+    from transfer_course.data import read_texts
     from transfer_course.models import minilm_dir
-    if data is not None: df = tx.read_texts(data, text_col, label, encoding=encoding, valid_pct=valid_pct, sep=sep)
+    if data is not None: df = read_texts(data, text_col, label, encoding=encoding, valid_pct=valid_pct, sep=sep)
     else: df = tx.subset(tx.tweets(), tx.N_TRAIN, tx.N_VALID) if not full else tx.imdb()
     dls = tx.hf_dls(df, arch or (tx.HF_NAME if full else minilm_dir()), text_col, label, bs=bs or 16)
     learn = tx.hf_learner(dls, metrics=AccumMetric(accuracy, flatten=False)) # under `accelerate launch`: every process's predictions
@@ -300,12 +301,12 @@ def _images(inputs)->list:
 
 def _pathlike(x:str)->bool:
     "Does `x` look like the path of a file of texts or a table (by its suffix, or a start such as ~/, ./ or C:\\) rather than a text?"
-    from transfer_course.text import is_table_name
+    from transfer_course.data import is_table_name
     return '\n' not in x and (is_table_name(x) or bool(re.match(r'(~|\.{1,2})[/\\]|[A-Za-z]:[/\\]|/[^/\s]+/', x)))
 
 def _column(p, text_col, encoding, sep)->list:
     "The texts in column `text_col` of table `p`, read as `read_texts` reads, with its messages"
-    from transfer_course.text import read_table, _need_cols
+    from transfer_course.data import read_table, _need_cols
     df = read_table(p, [text_col], encoding, sep)
     _need_cols(df, dict(text_col=text_col), str(p)) # with its hints: a near miss ('Text'), a file with no header
     return df[text_col].fillna('').tolist()
@@ -313,7 +314,7 @@ def _column(p, text_col, encoding, sep)->list:
 def _texts(inputs, text_col='text', encoding='utf-8', sep=None)->list:
     "The texts given, each argument that names a file replaced by its texts: a CSV/TSV's `text_col`, else one per line"
     from fastai.vision.all import image_extensions
-    from transfer_course.text import decode_error, bom_encoding, check_format
+    from transfer_course.data import decode_error, bom_encoding, check_format
     res = []
     for x in inputs:
         if not x.strip(): res.append(x); continue # an empty text (reported when predicting), not the current folder

