@@ -549,6 +549,10 @@ def _rows(mask)->str:
     ix = mask[mask].index
     return f"row{'s' if len(ix)>1 else ''} {listed(ix)}" + (", counted from 1 below the header" if mask.index.name==ROW else '')
 
+def _counted(mask, noun:str, col:str)->str:
+    "'2 texts in column 'text' are' (or '1 text ... is'): how many rows a boolean Series marks"
+    n = int(mask.sum()); return f"{n} {noun}{'s'*(n!=1)} in column {col!r} {'is' if n==1 else 'are'}"
+
 def _arg(s:str)->str: return s if re.fullmatch(r'[\w.:/-]+', s) else f"'{s}'" # as a shell takes it
 
 def _data_like(df)->bool:
@@ -580,13 +584,13 @@ def _need_cols(df, cols:dict, where='the DataFrame'):
 
 def _check_text_col(t:pd.Series, col:str):
     miss = t.isna()
-    if miss.any(): raise ValueError(f"{miss.sum()} texts in column {col!r} are missing (NaN/None), {_rows(miss)}: "
+    if miss.any(): raise ValueError(f"{_counted(miss, 'text', col)} missing (NaN/None), {_rows(miss)}: "
                                     f"drop or fill them first, e.g. df.dropna(subset=[{col!r}]) (they are not read as the word 'nan')")
     bad = ~t.map(lambda o: isinstance(o, str))
-    if bad.any(): raise ValueError(f"{bad.sum()} texts in column {col!r} are not strings ({_rows(bad)}, e.g. "
+    if bad.any(): raise ValueError(f"{_counted(bad, 'text', col)} not {'a string' if bad.sum()==1 else 'strings'} ({_rows(bad)}, e.g. "
                                    f"{t[bad].iloc[0]!r}): convert them with df[{col!r}].astype(str) if they really are texts")
     empty = t.str.strip()==''
-    if empty.any(): raise ValueError(f"{empty.sum()} texts in column {col!r} are empty or only whitespace, {_rows(empty)}: "
+    if empty.any(): raise ValueError(f"{_counted(empty, 'text', col)} empty or only whitespace, {_rows(empty)}: "
                                      f"drop them first, e.g. df[df[{col!r}].str.strip()!='']")
 
 def _kind(o): return 'bool' if isinstance(o, (bool, np.bool_)) else 'number' if isinstance(o, (int, float, np.number)) else type(o).__name__
@@ -633,7 +637,7 @@ def check_texts(df:pd.DataFrame, # Labelled texts
     if valid_col: _check_split(df, text_col, valid_col)
     y = df[label_col]
     miss = y.isna() | (y.astype(str).str.strip()=='')
-    if miss.any(): raise ValueError(f"{miss.sum()} labels in column {label_col!r} are missing, {_rows(miss)}: label or drop those rows")
+    if miss.any(): raise ValueError(f"{_counted(miss, 'label', label_col)} missing, {_rows(miss)}: label or drop those rows")
     kinds = {}
     for o in y: kinds.setdefault(_kind(o), o) # not y.unique(), which takes True and 1 for one value; sorting 1 and '1' fails, and True == 1 would make two labels one class
     if len(kinds)>1: raise ValueError(f"Column {label_col!r} mixes labels of types {', '.join(kinds)} (e.g. {', '.join(map(repr, kinds.values()))}): "
