@@ -10,6 +10,7 @@ from transfer_course.export import load_safe, read_cfg
 from transfer_course.text import *
 from transfer_course.data import ROW, check_texts, read_texts, read_table, check_format, is_table_name, bom_encoding # its data rules: the data module's
 from fastai.learner import Learner
+from fastai.text.data import TensorText
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -375,6 +376,26 @@ def test_unknown_only_texts_warn_and_show(small):
         ids = tfm.encode_all(['😀😀😀', 'a fine text', '좋아요'])
     assert tfm.decode(ids[0]) == '[UNK]' and tfm.decode(ids[1]) == 'a fine text'
     with pytest.warns(UserWarning, match="The text '좋아요' is only unknown tokens"): small.predict('좋아요')
+
+def test_long_files_are_tokenised_in_chunks_with_one_warning_each(small):
+    tfm = hf_tfm(small.dls) # max_len 16
+    texts = ['word '*40, 'fine', '😀😀', 'good film', 'more '*40, '좋아요', 'ok']
+    calls = []
+    tok = tfm.tok
+    class Counting:
+        def __getattr__(self, k): return getattr(tok, k)
+        def __call__(self, xs, **kw): calls.append(len(xs)); return tok(xs, **kw)
+    tfm.tok = Counting()
+    try:
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter('always'); ids = tfm.encode_all(texts, chunk=3)
+    finally: tfm.tok = tok
+    assert calls == [3, 1, 3, 1, 1] # 3 texts a call, each chunk's long text cut again to 16 tokens, and the last text
+    msgs = [str(o.message) for o in w]
+    assert len(msgs) == 2 and msgs[0].startswith('2 of 7 texts are longer than 16') and msgs[1].startswith('2 of 7 texts are only unknown')
+    whole = tfm.encode_all(texts, chunk=100)
+    assert all(a.dtype == np.int32 and np.array_equal(a, b) for a,b in zip(ids, whole)) and [len(o) for o in ids][:2] == [16, 3]
+    assert isinstance(tfm(ids[1]), TensorText) and tfm.decode(ids[1]) == 'fine' # the kept arrays enter the pipeline as TensorText
 
 def test_each_cut_text_is_named(small):
     texts = [f"story {i} " + 'word '*30 for i in range(3)]

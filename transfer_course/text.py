@@ -178,7 +178,7 @@ class HFTokenize(Transform):
                  max_len:int|None=None # Cut texts to this many tokens, special tokens included (default: the most the model reads)
                 ):
         self.tok,self.name_or_path,self.max_len = tok,str(name_or_path),_max_len(tok, max_len, name_or_path)
-        self.input_types = (str, TensorText, float, int, type(None))+_MANY # `test_dl`/`predict` take raw strings; other types get a clear error
+        self.input_types = (str, np.ndarray, TensorText, float, int, type(None))+_MANY # `test_dl`/`predict` take raw strings; other types get a clear error
 
     def __call__(self, x, **kwargs):
         # before fastai's `Transform`, which would tokenise each element of a tuple
@@ -186,39 +186,46 @@ class HFTokenize(Transform):
                                                  "learn.get_preds(dl=learn.dls.test_dl(list_of_texts)), or `predicted` in the CLI module")
         return super().__call__(x, **kwargs)
 
-    def _unknown(self, texts, ids):
-        "Warn about texts that are only unknown tokens to this tokenizer: the model sees them all as the same input"
-        unk = self.tok.unk_token_id
-        if unk is None: return
-        sp = set(self.tok.all_special_ids)-{unk}
-        bad = [t for t,o in zip(texts, ids) if all(i==unk for i in o if i not in sp)]
-        if not bad: return
-        which = f"The text {_opening(bad[0])!r} is" if len(texts)==1 else f"{len(bad)} of {len(texts)} texts are"
-        eg = '' if len(texts)==1 else f", e.g. {_opening(bad[0])!r}"
-        warn(f"{which} only unknown tokens ({self.tok.unk_token}) to this tokenizer{eg}: the model sees them all as the "
-             "same input. Is the model for this language/script?")
+    def _ids(self, texts:list, n:int)->list:
+        "Token ids of `texts`, cut to `n` tokens (only the ids: no attention masks nor type ids, which nothing here reads)"
+        return self.tok(texts, truncation=True, max_length=n, return_attention_mask=False, return_token_type_ids=False)['input_ids']
 
-    def encode_all(self, texts)->list:
-        "Token ids of each of `texts`, in one call of the tokenizer; warns once if any was cut, once if any is only unknown tokens"
-        texts = list(texts)
-        ids = self.tok(texts, truncation=True, max_length=self.max_len+1)['input_ids'] # one extra token shows who is too long
-        long = [i for i,o in enumerate(ids) if len(o)>self.max_len]
-        if long: # one text (predict, test_dl) is named, so that each text that is cut is reported
-            which = f"The text {_opening(texts[0])!r} is" if len(texts)==1 else f"{len(long)} of {len(texts)} texts are"
-            warn(f"{which} longer than {self.max_len} tokens, the most this model reads: cut to the first tokens")
-            cut = self.tok([texts[i] for i in long], truncation=True, max_length=self.max_len)['input_ids']
-            for i,o in zip(long, cut): ids[i] = o
-        self._unknown(texts, ids)
-        return [TensorText(o) for o in ids]
+    def _unknown(self, texts, ids)->list:
+        "Those of `texts` that are only unknown tokens to this tokenizer: the model sees them all as the same input"
+        unk = self.tok.unk_token_id
+        if unk is None: return []
+        sp = set(self.tok.all_special_ids)-{unk}
+        return [t for t,o in zip(texts, ids) if all(i==unk for i in o if i not in sp)]
+
+    def encode_all(self, texts, # Raw strings
+                   chunk:int=10_000 # Texts per call of the tokenizer: its Python lists of ids are large, so memory stays small on long files
+                  )->list:
+        "Token ids of each of `texts` (int32 arrays); warns once if any was cut, once if any is only unknown tokens"
+        texts, out, n_long, bad = list(texts), [], 0, []
+        starts = range(0, len(texts), chunk)
+        for s in progress_bar(starts, leave=False) if len(starts)>1 else starts:
+            part = texts[s:s+chunk]
+            ids = self._ids(part, self.max_len+1) # one extra token shows who is too long
+            long = [i for i,o in enumerate(ids) if len(o)>self.max_len]
+            for i,o in zip(long, self._ids([part[i] for i in long], self.max_len) if long else []): ids[i] = o
+            n_long, bad = n_long+len(long), bad+self._unknown(part, ids)
+            out += [np.array(o, dtype=np.int32) for o in ids] # a seventh of the memory of one tensor per text
+        which = lambda n: f"The text {_opening(texts[0])!r} is" if len(texts)==1 else f"{n} of {len(texts)} texts are" # one text (predict, test_dl) is named
+        if n_long: warn(f"{which(n_long)} longer than {self.max_len} tokens, the most this model reads: cut to the first tokens")
+        if bad: warn(f"{which(len(bad))} only unknown tokens ({self.tok.unk_token}) to this tokenizer"
+                     f"{'' if len(texts)==1 else f', e.g. {_opening(bad[0])!r}'}: the model sees them all as the same input. "
+                     "Is the model for this language/script?")
+        return out
 
     def encodes(self, x:str):
         if not x.strip(): raise ValueError("A text is empty or only whitespace (the one given to predict, or one of the texts of a test_dl): "
                                            "there is nothing to classify; drop empty texts first, e.g. [t for t in texts if t.strip()]")
-        return self.encode_all([x])[0] # one text (predict, test_dl): the warnings name it
+        return self.encodes(self.encode_all([x])[0]) # one text (predict, test_dl): the warnings name it
+    def encodes(self, x:np.ndarray): return TensorText(torch.from_numpy(x).long()) # the ids `encode_all` keeps
     def encodes(self, x:TensorText): return x
     def encodes(self, x:float|int|None):
         raise TypeError(f"Expected a text (str), got {type(x).__name__} {x!r}: pass the text itself, e.g. learn.predict('great film')")
-    def decodes(self, x:TensorText):
+    def decodes(self, x:TensorText|np.ndarray):
         sp = set(self.tok.all_special_ids)-{self.tok.unk_token_id} # padding, [CLS], [SEP]; an unknown token stays visible
         return TitledStr(self.tok.decode([i for i in x.tolist() if i not in sp]))
 
