@@ -554,6 +554,8 @@ def test_compare_says_what_always_answering_the_majority_scores_and_warns_on_a_t
     main(argv + ['--target', '0.9', '--resume'])  # the same runs, reported on a target above chance: nothing trained again
     std = capsys.readouterr()
     assert f"Chance: {chance}." in std.out and 'not above chance' not in std.err + (out / 'report.md').read_text()
+    code, err = _exit(argv + ['--resume', '--train-bn'], capsys)  # the other BatchNorm recipe: refused, and the way to resume is named
+    assert code == 2 and '(bn_stats differ)' in err and 'leave out --train-bn to resume it' in err and len(err.strip().splitlines()) == 1
 
 def test_text_compare_on_an_imbalanced_file_warns_before_training(tmp_path, capsys):
     "TextTask's validation rows follow the file's imbalance (`read_texts`): the default target 0.75 is below 0.8, said before any run"

