@@ -445,7 +445,7 @@ def test_a_dominant_class_is_said_with_the_score_of_always_answering_it(tmp_path
         for i in range(n): Image.new('RGB', (40, 40), tuple(v + 3 * i for v in col)).save(d / c / f'{i}.jpg')
     code, err = _exit(['train', 'vision', '--data', str(d), '--out', str(tmp_path / 'm'), '--epochs', '1', '--size', '32', '--bs', '4'], capsys)
     assert code == 0, err[-2000:]
-    assert "5 of the 6 validation items are 'blue', so always answering 'blue' would score 0.833 accuracy" in err
+    assert "note: always answering 'blue' scores 0.833 on this validation set (5 of its 6 items)" in err  # compare's words (`chance_line`)
     assert re.search(r"recall, and its validation items\): blue [\d.]+ \(5\), red [\d.]+ \(1\)", err)
     from transfer_course.cli import majority_note
     class M: preds, targs = [torch.tensor([[0.9, 0.1], [0.2, 0.8]])], [torch.tensor([0, 1])]
@@ -521,3 +521,48 @@ def test_predicts_column_check_is_the_librarys(tmp_path):
     (tmp_path / 'in.csv').write_text('id,Text\n1,good\n')
     with pytest.raises(ValueError, match=re.escape("No column 'text' in ") + '.*' + re.escape("Did you mean 'Text'? Pass text_col='Text' (on the command line: --text-col Text)")):
         _texts([str(tmp_path / 'in.csv')])
+
+def test_compare_measures_images_with_trains_batchnorm_recipe(photos):
+    "`compare --data` must time the recipe `train` would use on that folder: pretrained BatchNorm statistics kept unless --train-bn"
+    import inspect
+    from transfer_course.cli import _task, _vision_learner, compare, train
+    from transfer_course.vision import KeepBNStats
+    keeps = lambda learn: any(isinstance(c, KeepBNStats) for c in learn.cbs)
+    assert inspect.signature(compare).parameters['train_bn'].default == inspect.signature(train).parameters['train_bn'].default
+    for train_bn in (False, True):
+        t = _task('vision', str(photos), None, None, False, 1, 32, None, train_bn=train_bn)
+        assert t.bn_stats == (not train_bn) and t.cfg()['bn_stats'] == (not train_bn)  # recorded: --resume refuses to mix the two
+        learn = _vision_learner(photos, 'folder', None, None, 32, 4, 0.2, False, 1, train_bn, None)[0]
+        assert keeps(t.learner(2, 0, True)) == keeps(learn) == (not train_bn)
+    assert _task('vision', None, None, None, False, 1, None, None).bn_stats  # the built-in data too, as `train` does
+
+def test_compare_says_what_always_answering_the_majority_scores_and_warns_on_a_target_at_or_below(tmp_path, capsys):
+    "A 4:1 folder: 'blue' is 8 of the 10 validation images, so a target of 0.75 is 'reached' by answering 'blue' to everything"
+    d = tmp_path / 'lopsided'
+    for c, col, n in [('red', (220, 30, 30), 5), ('blue', (30, 30, 220), 20)]:
+        (d / c).mkdir(parents=True)
+        for i in range(n): Image.new('RGB', (40, 40), tuple(v + 3 * i for v in col)).save(d / c / f'{i}.jpg')
+    out, chance = tmp_path / 'rep', "always answering 'blue' scores 0.800 on this validation set (8 of its 10 items)"
+    argv = ['compare', '--data', str(d), '--out', str(out), '--size', '32', '--sizes', '2', '--seeds', '1', '--epochs', '1', '--quiet']
+    from transfer_course.cli import main
+    main(argv + ['--target', '0.75'])
+    std = capsys.readouterr()
+    assert f"Chance: {chance}." in std.out
+    assert f"transfer-course: warning: the target 0.75 is not above chance: {chance}" in std.err and '--target 0.9' in std.err
+    md = (out / 'report.md').read_text()
+    assert f"Chance: {chance}." in md and '**Warning**: the target 0.75 is not above chance' in md
+    main(argv + ['--target', '0.9', '--resume'])  # the same runs, reported on a target above chance: nothing trained again
+    std = capsys.readouterr()
+    assert f"Chance: {chance}." in std.out and 'not above chance' not in std.err + (out / 'report.md').read_text()
+    code, err = _exit(argv + ['--resume', '--train-bn'], capsys)  # the other BatchNorm recipe: refused, and the way to resume is named
+    assert code == 2 and '(bn_stats differ)' in err and 'leave out --train-bn to resume it' in err and len(err.strip().splitlines()) == 1
+
+def test_text_compare_on_an_imbalanced_file_warns_before_training(tmp_path, capsys):
+    "TextTask's validation rows follow the file's imbalance (`read_texts`): the default target 0.75 is below 0.8, said before any run"
+    from transfer_course.experiment import text_task
+    (tmp_path / 'r.csv').write_text('text,label\n' + ''.join(f'review {i},{"neg" if i % 5 else "pos"}\n' for i in range(50)))
+    assert sorted(text_task(True, data=tmp_path / 'r.csv').valid_labels()) == ['neg'] * 8 + ['pos'] * 2
+    code, err = _exit(['compare', '--task', 'text', '--data', str(tmp_path / 'r.csv'), '--out', str(tmp_path / 'c'), '--sizes', '999'], capsys)
+    assert code == 2 and "the target 0.75 is not above chance: always answering 'neg' scores 0.800" in err and 'larger than the data' in err
+    code, err = _exit(['compare', '--task', 'text', '--train-bn'], capsys)
+    assert code == 2 and '--train-bn is for images' in err

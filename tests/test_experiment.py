@@ -215,3 +215,19 @@ def test_image_task_names_copies_as_folder_dls_does(tmp_path):
     with warnings.catch_warnings(): warnings.simplefilter('error'); ImageTask(d, quick=True) # distinct photos: no warning
     shutil.copy(d / 'red' / '0.png', d / 'green' / 'also_red.png')
     with pytest.warns(UserWarning, match=r"more than once under different labels \(the same bytes\), e.g. green/also_red.png and red/0.png"): ImageTask(d, quick=True)
+
+def test_report_says_chance_and_warns_on_a_target_not_above_it(tmp_path):
+    "4:1 validation labels: the report states the majority's score, and a target at or below it gets a warning naming one above"
+    import warnings, pandas as pd
+    df = run_grid(Counting(), [2], seeds=1, quiet=True)
+    labs = ['no'] * 8 + ['yes'] * 2
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter('always')
+        md = report(df, tmp_path / 'rep', target=0.9, valid_labels=labs)
+    assert "Chance: always answering 'no' scores 0.800 on this validation set (8 of its 10 items)." in md and 'Warning' not in md and not w
+    with pytest.warns(UserWarning, match=r"the target 0.8 is not above chance: .* e.g. --target 0.9 \(target=0.9\)"):
+        md = report(df, tmp_path / 'rep', target=0.8, valid_labels=labs)
+    assert '**Warning**: the target 0.8 is not above chance' in (tmp_path / 'rep' / 'report.md').read_text()
+    texts = pd.DataFrame(dict(text=[f't{i}' for i in range(40)], label=['a'] * 32 + ['b'] * 8, is_valid=[i % 2 == 1 for i in range(40)]))
+    assert sorted(TextTask(texts, 'm', n_valid=8).valid_labels()) == ['a'] * 4 + ['b'] * 4  # the class-balanced draw every run validates on
+    assert sorted(TextTask(texts, 'm', n_valid=None).valid_labels()) == ['a'] * 16 + ['b'] * 4  # all of a file's validation rows

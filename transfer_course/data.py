@@ -7,10 +7,10 @@ Docs: https://transfer-course.github.io/transfer_course/data.html.md"""
 # %% auto #0
 __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'DEEP_MODES', 'SPLIT_NAMES', 'SCAN_HINT', 'ROW', 'pets_label',
            'is_dog', 'pets_path', 'draw_pet', 'save_atomic', 'make_pets_standin', 'ImageScan', 'walk_files',
-           'scan_images', 'label_images', 'warn_twins', 'split_by_class', 'upright_image', 'image_block', 'FileLabels',
-           'check_items', 'image_dls', 'folder_dls', 'warn_copies', 'own_split', 'faces_folder', 'digits_folder',
-           'check_texts', 'csv_sep', 'bom_encoding', 'decode_error', 'sniff_sep', 'is_table_name', 'other_format',
-           'check_format', 'read_table', 'read_texts']
+           'scan_images', 'label_images', 'warn_twins', 'split_by_class', 'majority', 'chance_line', 'below_chance',
+           'upright_image', 'image_block', 'FileLabels', 'check_items', 'image_dls', 'folder_dls', 'warn_copies',
+           'own_split', 'faces_folder', 'digits_folder', 'check_texts', 'csv_sep', 'bom_encoding', 'decode_error',
+           'sniff_sep', 'is_table_name', 'other_format', 'check_format', 'read_table', 'read_texts']
 
 # %% ../nbs/01_data.ipynb #c002
 import io, os, re, math, random, unicodedata, hashlib
@@ -371,6 +371,29 @@ def split_by_class(labels:list, # One label per item
         ix = ix[:]; r.shuffle(ix)
         valid += ix[:min(len(ix)-1, max(1, round(valid_pct*len(ix))))]
     return sorted(valid)
+
+# %% ../nbs/01_data.ipynb #05c62e74
+def majority(labels:list # The labels of a validation set
+            )->tuple:
+    "The most common of `labels`, how many of them it is, and its share: the accuracy of always answering it"
+    top, n = Counter(labels).most_common(1)[0]
+    return top, n, n/len(labels)
+
+def chance_line(labels:list # The labels of a validation set
+               )->str:
+    "What always answering the most common of the validation `labels` scores, in words"
+    top, n, share = majority(labels)
+    return f"always answering {str(top)!r} scores {share:.3f} on this validation set ({n} of its {len(labels)} items)"
+
+def below_chance(target:float, # An accuracy target
+                 labels:list # The labels of the validation set it is measured on
+                )->str|None:
+    "Why `target` proves nothing if always answering the most common of `labels` reaches it, and what to give instead; None if it is above"
+    share = majority(labels)[2]
+    if target > share + 1e-9: return None
+    e = min(1, math.ceil(round(50*(1+share), 6))/100) # halfway from chance to 1, rounded up to a hundredth
+    return (f"the target {target:g} is not above chance: {chance_line(labels)}, so a start can reach the target without learning "
+            f"anything. Give a target above {share:.3f}, e.g. --target {e:g} (target={e:g})")
 
 # %% ../nbs/01_data.ipynb #c032
 SCAN_HINT = "; scan_images(folder) lists every unreadable file of a folder" # (Python advice: the command line leaves it out)

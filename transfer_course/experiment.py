@@ -489,11 +489,15 @@ def report(df, out, # Runs and the folder to write into
            target:float, # Accuracy target for the cost table
            price_per_hour:float|None=None, # Device price per hour, for money
            unit:str='labelled examples per class', # What a size counts (the task's `unit`)
-           title:str='Pretrained vs scratch' # The report's heading
+           title:str='Pretrained vs scratch', # The report's heading
+           valid_labels:list|None=None # The validation set's labels (`task.valid_labels()`): the report says what always answering the most common scores
           )->str:
     "Write plots and `report.md` into `out`; return the Markdown"
     if not len(df): raise ValueError("no runs to report: run `run_grid` first")
     c = cost_table(df, target, price_per_hour) # checks `target` and the price before anything is written
+    chance = [] if valid_labels is None else [f"Chance: {chance_line(valid_labels)}."]
+    low = None if valid_labels is None else below_chance(target, valid_labels)
+    if low: warn(low)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     plot_accuracy(df, out/'accuracy_vs_labels.png', unit); plt.close('all')
     plot_time(df, out/'accuracy_vs_time.png'); plt.close('all')
@@ -503,11 +507,24 @@ def report(df, out, # Runs and the folder to write into
     s = s.reset_index().rename(columns=dict(n=unit))
     money = price_per_hour is not None
     md = '\n\n'.join([f"# {title}", f"{df.task.iloc[0]}: {len(df)} runs on {', '.join(sorted(df.device.unique()))}; sizes in {unit}.",
-        "## Accuracy (mean over seeds) and seconds per run", md_table(s),
+        "## Accuracy (mean over seeds) and seconds per run", md_table(s), *chance,
         "![accuracy vs labelled examples](accuracy_vs_labels.png) ![accuracy vs time](accuracy_vs_time.png)",
         "## Labels needed: scratch size that matches pretrained's accuracy",
         md_table(labels_needed(df).rename(columns=dict(n=unit, pretrained_accuracy='pretrained accuracy', scratch_needs='scratch needs'))),
         f"## Time{' and money' if money else ''} to {target:.0%} accuracy" + (f" (at {price_per_hour}/hour)" if money else ''),
+        *([f"**Warning**: {low}."] if low else []),
         md_table(c, '.3g')]) # minutes and money to 3 significant digits: 0.0712, not 0.07
     (out/'report.md').write_text(md + '\n', encoding='utf-8') # (not the locale's: a Windows code page lacks '—')
     return md
+
+# %% ../nbs/30_less_data_less_time.ipynb #7d96e510
+@patch
+def valid_labels(self:ImageTask)->list:
+    "The labels of the fixed validation set every run is measured on"
+    return [self.labels[i] for i in self.valid]
+
+@patch
+def valid_labels(self:TextTask)->list:
+    "The labels of the fixed validation set every run is measured on (`subset`'s validation draw)"
+    d = tx.subset(self.df, self.step, self.n_valid, 0, self.label_col, self.valid_col)
+    return d[d[self.valid_col].astype(bool)][self.label_col].tolist()
