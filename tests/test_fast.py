@@ -102,6 +102,20 @@ def test_errors_name_the_fix(pets, tmp_path):
     with pytest.raises(ValueError, match=r'1 of 2 images could not be decoded.*pug_1\.jpg.*scan_images'):
         ImageCache([files[0], tmp_path/'pug_1.jpg'], 32, 'cpu')
 
+def test_cache_room_is_what_the_os_can_give_within_a_container(pets, tmp_path, monkeypatch):
+    "Memory the page cache holds counts as available (not only free memory); a container's cgroup limit caps it"
+    import types, psutil, transfer_course.fastdata as fd
+    files, labels, cache = pets
+    monkeypatch.setattr(psutil, 'virtual_memory', lambda: types.SimpleNamespace(available=10*2**30))
+    monkeypatch.setattr(fd, 'CGROUP', tmp_path)
+    assert fd._free_ram() == 10*2**30 # no cgroup files: not in a container
+    (tmp_path/'memory.max').write_text('max\n'); (tmp_path/'memory.current').write_text(f'{2**30}\n')
+    assert fd._free_ram() == 10*2**30 # a container without a limit
+    (tmp_path/'memory.max').write_text(f'{4*2**30}\n')
+    assert fd._free_ram() == 3*2**30 # a 4 GiB limit with 1 GiB used
+    (tmp_path/'memory.current').write_text(f'{4*2**30 - 1000}\n')
+    with pytest.raises(MemoryError, match=r'The cache needs .* GiB and 0.0 GiB is available: cache smaller squares'): ImageCache(files[:4], 32, 'cpu')
+
 def test_two_processes_through_accelerate(tmp_path):
     "`accelerate launch` starts 2 CPU processes (gloo); both fine-tune on the quick stand-in through the fast path"
     script = tmp_path/'train_ddp.py'
