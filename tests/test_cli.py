@@ -340,8 +340,8 @@ def test_texts_of_files_skip_empty_ones_and_say_which(tmp_path, capsys):
     err = capsys.readouterr().err
     assert 'in.csv: 3 texts (2 empty rows skipped: rows 2, 4)' in err and 'in.txt: 2 texts (1 empty line skipped: line 2)' in err
     (tmp_path/'l.txt').write_bytes('caf\xe9\n'.encode('latin-1')); (tmp_path/'l.csv').write_bytes('text\ncaf\xe9\n'.encode('latin-1'))
-    for f in ('l.txt', 'l.csv'):
-        with pytest.raises(ValueError, match="byte 0xe9 at position 3 cannot be decoded.*--encoding cp1252"): _texts([str(tmp_path/f)])
+    for f,where in (('l.txt', 'on line 1 \\(byte 3 of'), ('l.csv', 'on line 2 \\(byte 8 of')):
+        with pytest.raises(ValueError, match=f"byte 0xe9 {where} the file\\) cannot be decoded.*--encoding cp1252"): _texts([str(tmp_path/f)])
     (tmp_path/'d.csv').write_text('text,text\na,b\n')
     with pytest.raises(ValueError, match="2 columns named 'text'"): _texts([str(tmp_path/'d.csv')])
 

@@ -397,6 +397,19 @@ def test_long_files_are_tokenised_in_chunks_with_one_warning_each(small):
     assert all(a.dtype == np.int32 and np.array_equal(a, b) for a,b in zip(ids, whole)) and [len(o) for o in ids][:2] == [16, 3]
     assert isinstance(tfm(ids[1]), TensorText) and tfm.decode(ids[1]) == 'fine' # the kept arrays enter the pipeline as TensorText
 
+def test_a_decoding_error_names_the_line_and_byte_of_the_file(tmp_path):
+    "pandas reads a file in pieces and counts from the start of one: the message counts from the start of the file"
+    from transfer_course.data import _first_bad
+    f = tmp_path/'big.csv'
+    f.write_bytes(b'text,label\n' + b''.join(f'text number {i},pos\n'.encode() for i in range(60_000)) + b'caf\xe9,neg\n')
+    at = f.read_bytes().index(b'\xe9')
+    with pytest.raises(ValueError, match=rf"byte 0xe9 on line 60002 \(byte {at} of the file\) cannot be decoded.*encoding='cp1252'"): read_texts(f)
+    f.write_bytes('é,x\n'.encode()*5 + b'caf\xe9\n' + 'é'.encode()*2 + b'\xc3') # read 7 bytes at a time: a character cut between reads is not an error
+    assert _first_bad(f, 'utf-8', size=7)[:3] == (6, 28, 0xe9) # 5 lines of 5 bytes, then 'caf'
+    f.write_bytes('é'.encode()*3 + b'\xc3') # a character cut short by the end of the file
+    assert _first_bad(f, 'utf-8', size=2)[:3] == (1, 6, 0xc3)
+    f.write_bytes('é\n'.encode()*3); assert _first_bad(f, 'utf-8', size=2) is None
+
 def test_each_cut_text_is_named(small):
     texts = [f"story {i} " + 'word '*30 for i in range(3)]
     with warnings.catch_warnings(record=True) as w:

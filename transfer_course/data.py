@@ -706,17 +706,38 @@ def bom_encoding(path, # A text file
     with open(path, 'rb') as f: head = f.read(4)
     return next((enc for b,enc in _BOMS if head.startswith(b)), encoding)
 
-def _guess(data:bytes)->str:
-    "The encoding to suggest for bytes that are not UTF-8"
-    if data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE): return 'utf-16'
+def _guess(data:bytes, head:bytes=b'')->str:
+    "The encoding to suggest for bytes that are not UTF-8 (`head`: the file's first bytes, for a byte-order mark)"
+    if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE): return 'utf-16'
     try: data.decode('cp1252'); return 'cp1252' # Windows' latin-1, with “ ” ’ – € in 0x80-0x9f where latin-1 has control characters
     except UnicodeDecodeError: return 'latin-1' # every byte is a latin-1 character
 
+def _first_bad(path, encoding:str, size:int=2**20)->tuple|None:
+    "(line or None, byte offset, the byte, the bytes read around it) where `path` first fails to decode as `encoding`, reading `size` bytes at a time; None if nowhere"
+    dec, pos, lines = codecs.getincrementaldecoder(encoding)(), 0, 0
+    nl = '\n'.encode(encoding)==b'\n' # lines can be counted in bytes (not in UTF-16)
+    with open(path, 'rb') as f:
+        while True:
+            chunk = f.read(size)
+            try: lines += dec.decode(chunk, final=not chunk).count('\n') # the last call says the file ends: a character cut short there fails
+            except UnicodeError as e: # `e.object`: bytes held back from the last chunk (a character cut in two), then this chunk
+                if not isinstance(e, UnicodeDecodeError): return None # e.g. 'UTF-16 stream does not start with BOM': no place to name
+                return (lines + e.object[:e.start].count(b'\n') + 1 if nl else None), pos - (len(e.object)-len(chunk)) + e.start, e.object[e.start], e.object
+            if not chunk: return None
+            pos += len(chunk)
+
 def decode_error(path, encoding:str, e:UnicodeDecodeError)->ValueError:
-    "The error to raise when file `path` is not `encoding` text: where it failed, and the argument to pass"
-    guess = _guess(Path(path).read_bytes())
-    return ValueError(f"{path} is not {encoding} text: byte 0x{e.object[e.start]:02x} at position {e.start} cannot be decoded. "
-                      f"If you know its encoding, pass it: `encoding='{guess}'` in Python, `--encoding {guess}` on the command line. The file was not changed.")
+    "The error to raise when file `path` is not `encoding` text: the line and byte where it first fails, and the argument to pass"
+    path = Path(path) # pandas' error counts from the start of the piece it was reading: the file is read again, a piece at a time
+    found = None if any(s.lower() in _PACKED for s in path.suffixes) else _first_bad(path, encoding)
+    with open(path, 'rb') as f: head = f.read(2)
+    if found is None: where, data = f"byte 0x{e.object[e.start]:02x}", e.object # (a compressed file: its bytes are not the text's)
+    else:
+        line, at, b, data = found
+        where = f"byte 0x{b:02x} {f'on line {line} ' if line else ''}(byte {at} of the file)"
+    guess = _guess(data, head)
+    return ValueError(f"{path} is not {encoding} text: {where} cannot be decoded. If you know its encoding, pass it: "
+                      f"`encoding='{guess}'` in Python, `--encoding {guess}` on the command line. The file was not changed.")
 
 _SEPS = {',':'comma', ';':'semicolon', '\t':'tab', '|':'pipe'}
 
