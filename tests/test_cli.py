@@ -206,8 +206,9 @@ def test_train_text_on_a_users_csv_then_predict_strings(tmp_path, run_cli):
     # files of texts: one per line (blank lines skipped), or a CSV's text column; an empty text is reported, the rest predicted
     (tmp_path / 'inbox.txt').write_bytes('so good\r\n\r\nawful, I hate it\r\n'.encode('utf-8-sig'))  # Notepad's UTF-8
     (tmp_path / 'inbox.csv').write_text('id,review\n1,"happy, tab\there"\n')
-    r = run_cli('predict', model, tmp_path / 'inbox.txt', tmp_path / 'inbox.csv', '--text-col', 'review', '', 'my missing.txt')
-    assert r.returncode == 2 and 'input 4 is an empty text' in r.stderr and '1 of 5 inputs are empty texts' in r.stderr
+    r = run_cli('predict', model, tmp_path / 'inbox.txt', tmp_path / 'inbox.csv', '--text-col', 'review', '', 'my missing.txt', '')
+    assert r.returncode == 2 and 'input 4 is an empty text' in r.stderr and 'input 6 is an empty text' in r.stderr # each by its own place
+    assert '2 of 6 inputs are empty texts' in r.stderr
     assert 'no file my missing.txt' in r.stderr and 'inbox.txt: 2 texts' in r.stderr
     rows = [l.split('\t') for l in r.stdout.strip().splitlines() if '\t' in l]
     assert [x[0] for x in rows] == ['so good', 'awful, I hate it', 'happy, tab here', 'my missing.txt'] and all(len(x) == 3 for x in rows)

@@ -392,14 +392,14 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
     learn = load_safe(model)
     res, bad = [], []
     from transfer_course.data import upright_image, SCAN_HINT
-    for chunk in chunked(inputs, bs): # each image decoded once; results printed as each batch is done
+    for chunk in chunked(enumerate(inputs, 1), bs): # each image decoded once; results printed as each batch is done
         xs, ok = [], []
-        for x in chunk:
+        for k,x in chunk:
             if vision:
                 try: x_in = upright_image(x) # also refuses 16-bit and floating-point pixels
                 except Exception as e: # report it and go on with the others
                     bad.append(x); print(f"{_field(x)} is not a readable image ({type(e).__name__}: {str(e).replace(SCAN_HINT, '')})", file=sys.stderr); continue
-            elif not x.strip(): bad.append(x); print(f"input {inputs.index(x)+1} is an empty text", file=sys.stderr); continue
+            elif not x.strip(): bad.append(x); print(f"input {k} is an empty text", file=sys.stderr); continue
             else: x_in = x
             xs.append(x_in); ok.append(x)
         if not xs: continue
