@@ -152,7 +152,7 @@ def test_train_then_predict_on_a_users_folder(photos, tmp_path, run_cli):
     r = run_cli('predict', '--bs', '5', model, photos)
     assert r.returncode == 0 and len([l for l in r.stdout.splitlines() if '\t' in l]) == 16
     r = run_cli('train', 'vision', '--data', photos, '--out', model, '--epochs', '1', '--size', '32')
-    assert r.returncode == 2 and '--force' in r.stderr
+    assert r.returncode == 2 and '--force' in r.stderr and 'epoch' not in r.stdout
     (tmp_path / 'notes.txt').write_text('not an image')
     r = run_cli('predict', model, tmp_path / 'notes.txt')
     assert r.returncode == 2 and 'not a readable image' in r.stderr
@@ -196,7 +196,9 @@ def test_train_text_on_a_users_csv_then_predict_strings(tmp_path, run_cli):
     assert r.returncode == 0, r.stderr[-3000:]
     out = [l.split('\t') for l in r.stdout.strip().splitlines()[-2:]]
     assert [o[0] for o in out] == ['what a wonderful, happy film', 'awful, I hate it']
-    assert all(o[1] in ('pos', 'neg') and 0.5 <= float(o[2]) <= 1 for o in out)
+    from transfer_course.export import load_safe
+    with (back := load_safe(model)).no_bar(): own = [back.predict(o[0]) for o in out]  # each line is the model's own answer
+    assert [o[1] for o in out] == [str(l) for l,_,_ in own] and all(abs(float(o[2]) - float(p[i])) < 1e-3 for o,(_,i,p) in zip(out, own))
     _batched_as_one_by_one(model, ['so good', 'a long review: awful, wasted my time, never again, the worst', 'ok', 'happy'], bs=3)
     r = run_cli('predict', model, '日本 wonderful, happy', env={'PYTHONIOENCODING': 'cp1252'})  # as Windows writes to a file
     assert r.returncode == 0, r.stderr[-3000:]

@@ -115,7 +115,7 @@ def test_full_mode_offline_fails_fast_naming_quick_mode(monkeypatch, tmp_path):
     finally: external.fastai_cfg.cache_clear()
 
 @settings(max_examples=60, deadline=None)
-@given(counts=st.lists(st.integers(2, 30), min_size=2, max_size=8), pct=st.floats(0.05, 0.6), seed=st.integers(0, 99))
+@given(counts=st.lists(st.integers(2, 30), min_size=2, max_size=8), pct=st.floats(0.05, 0.95), seed=st.integers(0, 99))
 def test_split_by_class_keeps_every_class_on_both_sides(counts, pct, seed):
     labels = [f'c{i}' for i, n in enumerate(counts) for _ in range(n)]
     v = set(split_by_class(labels, pct, seed))
@@ -124,6 +124,11 @@ def test_split_by_class_keeps_every_class_on_both_sides(counts, pct, seed):
     assert set(train) == set(valid) == set(labels)
     for c, n in Counter(labels).items(): assert 1 <= valid[c] <= n - 1 and abs(valid[c] - pct * n) < 1 # the share asked for, to the image
     assert split_by_class(labels, pct, seed) == sorted(v) # the same seed, the same split
+
+def test_split_by_class_leaves_each_class_a_training_item_and_needs_two_classes():
+    v = split_by_class(['a', 'a', 'b', 'b', 'b'], 0.9) # a large share still leaves each class one training item
+    assert sorted(l for i, l in enumerate('aabbb') if i not in v) == ['a', 'b'], v
+    with pytest.raises(ValueError, match=r"Only one class \('a'\)"): split_by_class(['a'] * 5)
 
 def test_images_appear_whole_and_leftovers_are_ignored(tmp_path, monkeypatch):
     "Writers rename a finished hidden file into place, so a process reading the folder meanwhile never sees half an image"
@@ -259,6 +264,15 @@ def test_a_datasets_own_split_is_kept_or_refused_never_pooled(tmp_path):
     with pytest.raises(ValueError, match='would make classes|own split'): label_images(scan_images(e), 'parent')
     dls = folder_dls(e, valid_name='valid', size=24, bs=4, num_workers=0, device='cpu')
     assert len(dls.valid_ds) == 6 and dls.vocab == ['cat', 'dog']
+
+def test_a_datasets_own_split_of_one_class_is_refused(tmp_path):
+    "train/cat and valid/cat only: as with a random split, one class cannot train a classifier"
+    d = tmp_path / 'data'
+    _split_folders(d, [(s, 'cat') for s in ('train', 'valid')])
+    with pytest.raises(ValueError, match=r"Only one class \('cat'\) among the training images.*at least two"):
+        folder_dls(d, 'parent', valid_name='valid', size=24, bs=4, num_workers=0, device='cpu')
+    _split_folders(d, [('valid', 'dog')]) # a second class only in validation: still one to train on
+    with pytest.raises(ValueError, match='Only one class'): folder_dls(d, 'parent', valid_name='valid', size=24, bs=4, num_workers=0)
 
 def test_label_rule_names_and_pets_names_are_checked(tmp_path):
     for c in ('a', 'b'): jpg(tmp_path / c / '0.jpg'); jpg(tmp_path / c / '1.jpg')

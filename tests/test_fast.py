@@ -138,6 +138,30 @@ def test_saved_model_pipeline_predicts_the_same(pets):
         a, b = dls.test_dl([f]).one_batch()[0], idls.test_dl([f]).one_batch()[0]
         assert torch.equal(a, b)
 
+def test_a_fast_path_model_reloads_through_the_fast_path(tmp_path):
+    "`save_safe` records the cache's side and `load_safe` rebuilds that pipeline: on noise (not flat colours) the plain one gives other pixels"
+    from transfer_course.vision import image_learner
+    from transfer_course.export import save_safe, load_safe, read_cfg
+    files, labels = _colours(tmp_path/'colours', n=4)
+    dls = fast_dls(files, labels, list(range(0, len(files), 4)), size=32, bs=4, device='cpu', verbose=False)
+    learn = image_learner(dls, 'resnet18', pretrained=False)
+    back = load_safe(save_safe(learn, tmp_path/'m'))
+    assert read_cfg(tmp_path/'m')['cache_size'] == dls.train.cache.size
+    x, xb = [torch.cat([b[0] for b in d.test_dl(files[::3])]) for d in (learn.dls, back.dls)] # (a loaded model predicts one at a time)
+    assert x.shape == xb.shape and torch.allclose(x, xb, atol=1e-5), (x-xb).abs().max()
+
+def test_a_vocab_in_its_own_order_is_kept_through_a_reload(tmp_path):
+    "A vocab given unsorted (a saved model's order) stays in that order on the fast path and after `save_safe`/`load_safe`"
+    from transfer_course.vision import image_learner
+    from transfer_course.export import save_safe, load_safe
+    files, labels = _colours(tmp_path/'colours', n=4)
+    vocab = ['red', 'green', 'blue']
+    dls = fast_dls(files, labels, list(range(0, len(files), 4)), size=32, bs=4, device='cpu', vocab=vocab, verbose=False)
+    learn = image_learner(dls, 'resnet18', pretrained=False)
+    back = load_safe(save_safe(learn, tmp_path/'m'))
+    assert list(dls.vocab) == list(back.dls.vocab) == vocab
+    for f in files[:2] + files[-2:]: assert back.predict(f)[0] == learn.predict(f)[0]
+
 def test_cuda_only_options_run_on_cpu(pets):
     "channels_last batches and a channels_last learner (CUDA defaults) also work on a CPU, so their code paths are checked here"
     files, labels, cache = pets

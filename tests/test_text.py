@@ -464,6 +464,20 @@ def test_tokenizer_files_checked_on_load(small, tmp_path):
     shutil.rmtree(d/'hf')
     with pytest.raises(FileNotFoundError, match='hf is missing, so the saved folder is incomplete'): load_safe(d)
 
+def test_a_link_in_the_tokenizer_folder_is_refused_though_its_bytes_match(small, tmp_path):
+    "A file of hf/ replaced by a link to the same bytes elsewhere: the checksums pass, the link is still refused"
+    import shutil
+    d = save_hf(small, tmp_path/'m')
+    out = tmp_path/'elsewhere.json'; shutil.move(d/'hf'/'tokenizer.json', out); (d/'hf'/'tokenizer.json').symlink_to(out)
+    with pytest.raises(ValueError, match=r'\(tokenizer.json is a link\): copy the whole saved folder again'): load_safe(d)
+
+def test_splitter_parts_the_layers_into_two_halves(small):
+    "The lower and the upper half of the transformer's layers are groups of their own, so each gets its learning rate"
+    m = small.model; g = hf_splitter(m)
+    assert len(g) == 4 and len(g[1]) == len(g[2]) > 0, [len(o) for o in g]
+    assert any(p is m.body.encoder.layer[0].attention.self.query.weight for p in g[1])
+    assert any(p is m.body.encoder.layer[-1].attention.self.query.weight for p in g[2])
+
 def test_save_refuses_before_writing(small, tmp_path):
     d = tmp_path/'m'; d.mkdir(); (d/'hf').write_text('my notes')
     with pytest.raises(FileExistsError, match='hf is a file'): save_hf(small, d, overwrite=True)

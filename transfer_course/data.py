@@ -353,6 +353,12 @@ def _warn_multi(ls:list, what:str):
             "(fastai's MultiCategoryBlock trains a multi-label one)")
 
 # %% ../nbs/01_data.ipynb #c029
+def _two_classes(labels:list, where:str=''):
+    "Refuse `labels` of fewer than two classes; `where` says which labels they are"
+    ls = list(dict.fromkeys(labels))
+    if not ls: raise ValueError(f"No labels{where}: a classifier needs examples of at least two classes")
+    if len(ls)<2: raise ValueError(f"Only one class ({ls[0]!r}){where}: a classifier needs at least two")
+
 def split_by_class(labels:list, # One label per item
                    valid_pct:float=0.2, # Share of each class held out for validation
                    seed:int=42 # Seed of the split
@@ -366,7 +372,7 @@ def split_by_class(labels:list, # One label per item
         few = dict(list(few.items())[:10]) | ({'...': f'{len(few)} classes in all'} if len(few)>10 else {})
         raise ValueError(f"Each class needs at least 2 examples (one to train on, one to validate); too few: {few}. "
                          "Add examples to these classes or remove them")
-    if len(by)<2: raise ValueError(f"Only one class ({next(iter(by))!r}): a classifier needs at least two")
+    _two_classes(labels)
     r, valid = random.Random(seed), []
     for l,ix in sorted(by.items()):
         ix = ix[:]; r.shuffle(ix)
@@ -528,7 +534,9 @@ def own_split(path, files:list, labels:list, # A folder, and its labelled files
     valid = [i for i,d in enumerate(dirs) if v in d]
     if not valid: raise ValueError(f"No images under a folder named {valid_name!r} in {path}: give the name of its validation folders")
     if len(valid)==len(files): raise ValueError(f"Every image is under a folder named {valid_name!r}: there is nothing to train on")
-    unseen = sorted(set(labels[i] for i in valid) - set(l for i,l in enumerate(labels) if v not in dirs[i]))
+    train = [l for i,l in enumerate(labels) if v not in dirs[i]]
+    _two_classes(train, f" among the training images (those outside {valid_name!r} folders)")
+    unseen = sorted(set(labels[i] for i in valid) - set(train))
     if unseen: warn(f"Classes with validation images but no training image (the model cannot predict them): {', '.join(map(str, unseen[:10]))}")
     return files, labels, valid
 
