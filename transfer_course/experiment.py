@@ -433,10 +433,12 @@ def starts_of(df:pd.DataFrame, always:tuple=())->list:
     return [s for s in STARTS if s in found or s in always] + [s for s in found if s not in STARTS]
 
 def by_size(df:pd.DataFrame)->pd.DataFrame:
-    "Mean and standard deviation of accuracy, and mean seconds, per size and start"
+    "Mean and standard deviation of accuracy, and mean seconds, per size and start (in `starts_of` order)"
     g = df.groupby(['n','start'])
-    return pd.DataFrame(dict(accuracy=g.accuracy.mean(), spread=g.accuracy.std().fillna(0), seconds=g.seconds.mean(),
-                             runs=g.size())).reset_index()
+    r = pd.DataFrame(dict(accuracy=g.accuracy.mean(), spread=g.accuracy.std().fillna(0), seconds=g.seconds.mean(),
+                          runs=g.size())).reset_index()
+    order = {s:i for i,s in enumerate(starts_of(df))}
+    return r.sort_values(['n','start'], key=lambda c: c.map(order) if c.name=='start' else c).reset_index(drop=True)
 
 def labels_needed(df:pd.DataFrame)->pd.DataFrame:
     "For each size: pretrained's mean accuracy, and the smallest size at which scratch's mean accuracy matches it"
