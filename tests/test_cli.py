@@ -72,7 +72,7 @@ def test_compare_writes_report(compared):
     for f in ('runs.csv', 'runs.json', 'config.json', 'report.md', 'accuracy_vs_labels.png', 'accuracy_vs_time.png'):
         assert (out / f).exists(), f
     runs = json.loads((out / 'runs.json').read_text())
-    assert {r_['start'] for r_ in runs} == {'pretrained', 'scratch'} and {r_['n'] for r_ in runs} == {2}
+    assert {r_['start'] for r_ in runs} == {'pretrained', 'scratch', 'pixels'} and {r_['n'] for r_ in runs} == {2}
     assert 'pretrained accuracy' in r.stdout and 'report.md' in r.stdout
 
 def test_compare_refuses_existing_report_then_resumes_or_forces(compared, run_cli):
@@ -82,7 +82,7 @@ def test_compare_refuses_existing_report_then_resumes_or_forces(compared, run_cl
     assert r.returncode == 2 and '--resume' in r.stderr and len(r.stderr.strip().splitlines()) == 1
     runs = (out / 'runs.csv').read_text()
     r = run_cli('compare', '--out', out, *FAST[:-1], '--resume')
-    assert r.returncode == 0 and 'resuming: 2 of 2 runs already done' in r.stdout
+    assert r.returncode == 0 and 'resuming: 3 of 3 runs already done' in r.stdout
     assert (out / 'runs.csv').read_text() == runs # nothing trained again (a rerun's seconds would differ)
     r = run_cli('compare', '--out', out, '--sizes', '2', '--seeds', '1', '--epochs', '3', '--resume')
     assert r.returncode == 2 and 'epochs' in r.stderr and '--force' in r.stderr
