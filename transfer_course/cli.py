@@ -136,7 +136,7 @@ def compare(task:str='vision', # What to compare on: vision or text
             force:bool=False, # Replace a report already in --out (only its own files)
             quiet:bool=False, # Only the final summary
            ):
-    "Pretrained vs scratch over labelled-set sizes: runs, plots and a Markdown report"
+    "Pretrained vs scratch (and, on images, a raw-pixel baseline) over labelled-set sizes: runs, plots and a Markdown report"
     from transfer_course import experiment as ex
     from transfer_course.data import below_chance
     from fastai.torch_core import num_distrib
