@@ -216,6 +216,7 @@ class TextTask:
                  scratch_steps:int=48, # Scratch trains as many epochs as pretrained, or more to take this many optimizer steps (a transformer step is costly on a CPU)
                  bs:int=16, # Batch size (smaller when `n` is smaller)
                  valid_last:bool=True, # Validate only at the end of each `fit` (`ValidLast`): cheaper on a CPU
+                 valids:int=10, # Otherwise validate at most this many times per `fit` (`FewValids`): scratch's many epochs would be mostly validation
                  pool:str='mean', # How the head pools token vectors (`hf_learner`): 'mean' or 'cls'
                  sizes:list=(32,128), target:float=0.75, name:str='text'):
         store_attr(but='df')
@@ -234,7 +235,7 @@ class TextTask:
     def cfg(self)->dict: return dict(task=self.name, model=model_name(self.model), rows=len(self.df), data_hash=self.data_hash, n_valid=self.n_valid, epochs=self.epochs,
                                      scratch_epochs=self.scratch_epochs, scratch_steps=self.scratch_steps, lr=self.lr, scratch_lr=self.scratch_lr, bs=self.bs,
                                      **({} if self.pool=='mean' else dict(pool=self.pool)), # recorded when not the default
-                                     **({} if self.valid_last else dict(valid_last=False))) # (epoch times with validation differ)
+                                     **({} if self.valid_last else dict(valid_last=False, valids=self.valids))) # (epoch times with validation differ)
     def learner(self, n:int, seed:int, pretrained:bool)->Learner:
         "The learner of one run: `n` class-balanced texts drawn with `seed`, with the callbacks `run_result` reads"
         k = len(self.counts)
@@ -242,7 +243,7 @@ class TextTask:
         d = tx.subset(self.df, n, self.n_valid, seed, self.label_col, self.valid_col) # n//k texts of each class
         dls = tx.hf_dls(d, self.model, self.text_col, self.label_col, self.valid_col, bs=even_bs(n//k*k, self.bs), seed=seed)
         learn = tx.hf_learner(dls, pretrained=pretrained, pool=self.pool)
-        learn.add_cbs([EpochLog(), BodyMove()] + ([tx.ValidLast()] if self.valid_last else []))
+        learn.add_cbs([EpochLog(), BodyMove(), tx.ValidLast() if self.valid_last else FewValids(self.valids)])
         return learn
     def run(self, n:int, seed:int, start:str)->dict:
         "Train once from `start`; accuracy, seconds, per-validation curve and learning rate"
@@ -556,6 +557,7 @@ def report(df, out, # Runs and the folder to write into
     plot_time(df, out/'accuracy_vs_time.png'); plt.close('all')
     b = by_size(df); b.loc[b.runs<2, 'spread'] = np.nan # one seed has no spread: '—', not 0.000
     s = b.pivot(index='n', columns='start', values=['accuracy','spread','seconds'])
+    s = s[[(m,st) for m in ('accuracy','spread','seconds') for st in starts_of(df)]] # the lesson's starts first (a pivot sorts them by name)
     s.columns = [f"{st} {m}" for m,st in s.columns]
     s = s.reset_index().rename(columns=dict(n=unit))
     money = price_per_hour is not None
