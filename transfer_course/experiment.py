@@ -451,7 +451,7 @@ def labels_needed(df:pd.DataFrame)->pd.DataFrame:
         rows.append(dict(n=n, pretrained_accuracy=a, scratch_needs=min(ok) if ok else f"> {max(scr.index)}" if len(scr) else None))
     return pd.DataFrame(rows)
 
-def time_to_target(curve, # [(seconds, accuracy), ...] after each epoch
+def time_to_target(curve, # [(seconds, accuracy), ...] after each validation
                    target:float)->float:
     "Seconds until accuracy first reached `target` (NaN if it never did)"
     if isinstance(curve, str): curve = json.loads(curve)
@@ -516,7 +516,7 @@ def plot_time(df, # Runs, from `run_grid`
               fn=None, # Save the plot to this file too
               ax=None # Draw into this matplotlib axis (default: a new figure)
              ):
-    "Validation accuracy after each epoch vs wall time, one line per run"
+    "Validation accuracy at each validation vs wall time, one line per run"
     if ax is None: _,ax = plt.subplots(figsize=(6,4))
     col = colors(starts_of(df))
     for st in starts_of(df):
