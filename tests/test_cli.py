@@ -569,3 +569,11 @@ def test_text_compare_on_an_imbalanced_file_warns_before_training(tmp_path, caps
     assert code == 2 and "the target 0.75 is not above chance: always answering 'neg' scores 0.800" in err and 'larger than the data' in err
     code, err = _exit(['compare', '--task', 'text', '--train-bn'], capsys)
     assert code == 2 and '--train-bn is for images' in err
+
+def test_the_recipe_hint_only_when_the_recipe_alone_differs():
+    "--train-bn resumes a report only when the BatchNorm recipe is its one difference: otherwise no option does, and none is offered"
+    from transfer_course.cli import _recipe_hint
+    both = FileExistsError("r holds a report with other settings (bn_stats, data_hash differ), so it cannot be resumed")
+    assert _recipe_hint(both, False) is both
+    alone = FileExistsError("r holds a report with other settings (bn_stats differ), so it cannot be resumed")
+    assert str(_recipe_hint(alone, False)).endswith('add --train-bn to resume it') and 'leave out --train-bn' in str(_recipe_hint(alone, True))

@@ -395,3 +395,10 @@ def test_a_cache_that_cannot_be_written_is_said_with_what_to_do(tmp_path, monkey
     for make in (data.faces_folder, data.digits_folder, lambda: data.pets_path(True)):
         with pytest.raises(WriteError, match='set TRANSFER_COURSE_HOME to a folder you can write to'): make()
     with pytest.raises(WriteError, match='choose another folder'): data.faces_folder(tmp_path / 'mine')
+
+def test_a_validation_set_of_one_class_gets_no_impossible_target():
+    "Always answering the one class scores 1.0: no target is above that, so say what is wrong instead"
+    from transfer_course.data import below_chance
+    msg = below_chance(0.9, ['cat']*5)
+    assert 'holds one class only' in msg and 'target above' not in msg
+    assert below_chance(0.9, ['cat']*3 + ['dog']) is None and 'Give a target above 0.750' in below_chance(0.7, ['cat']*3 + ['dog'])

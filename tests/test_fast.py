@@ -103,17 +103,19 @@ def test_errors_name_the_fix(pets, tmp_path):
         ImageCache([files[0], tmp_path/'pug_1.jpg'], 32, 'cpu')
 
 def test_cache_room_is_what_the_os_can_give_within_a_container(pets, tmp_path, monkeypatch):
-    "Memory the page cache holds counts as available (not only free memory); a container's cgroup limit caps it"
+    "Memory the page cache holds counts as available (not only free memory); a container's cgroup limit caps it, its own droppable cache counted as room"
     import types, psutil, transfer_course.fastdata as fd
     files, labels, cache = pets
     monkeypatch.setattr(psutil, 'virtual_memory', lambda: types.SimpleNamespace(available=10*2**30))
-    monkeypatch.setattr(fd, 'CGROUP', tmp_path)
+    monkeypatch.setattr(fd, '_CGROUP', tmp_path)
     assert fd._free_ram() == 10*2**30 # no cgroup files: not in a container
     (tmp_path/'memory.max').write_text('max\n'); (tmp_path/'memory.current').write_text(f'{2**30}\n')
     assert fd._free_ram() == 10*2**30 # a container without a limit
     (tmp_path/'memory.max').write_text(f'{4*2**30}\n')
     assert fd._free_ram() == 3*2**30 # a 4 GiB limit with 1 GiB used
-    (tmp_path/'memory.current').write_text(f'{4*2**30 - 1000}\n')
+    (tmp_path/'memory.stat').write_text(f'anon {2**29}\ninactive_file {2**29}\nactive_file 0\n')
+    assert fd._free_ram() == 3.5*2**30 # half of that GiB is file cache the kernel can drop
+    (tmp_path/'memory.current').write_text(f'{4*2**30 - 1000}\n'); (tmp_path/'memory.stat').unlink()
     with pytest.raises(MemoryError, match=r'The cache needs .* GiB and 0.0 GiB is available: cache smaller squares'): ImageCache(files[:4], 32, 'cpu')
 
 def test_two_processes_through_accelerate(tmp_path):

