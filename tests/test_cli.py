@@ -56,7 +56,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-FAST = ['--sizes', '2', '--seeds', '1', '--epochs', '2', '--quiet']
+FAST = ['--sizes', '2', '--seeds', '1', '--epochs', '2', '--scratch-steps', '20', '--quiet'] # scratch: 20 epochs of one batch, not 120
 
 @pytest.fixture(scope='module')
 def compared(tmp_path_factory):
@@ -74,6 +74,7 @@ def test_compare_writes_report(compared):
     runs = json.loads((out / 'runs.json').read_text())
     assert {r_['start'] for r_ in runs} == {'pretrained', 'scratch', 'pixels'} and {r_['n'] for r_ in runs} == {2}
     assert 'pretrained accuracy' in r.stdout and 'report.md' in r.stdout
+    assert json.loads((out / 'config.json').read_text())['scratch_steps'] == 20 # --scratch-steps reaches the task, and resume compares it
 
 def test_compare_refuses_existing_report_then_resumes_or_forces(compared, run_cli):
     out, _ = compared

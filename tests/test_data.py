@@ -332,7 +332,7 @@ def test_copies_across_labels_or_the_split_are_named(tmp_path):
     for c in ('cat', 'dog'):
         for i in range(4): jpg(tmp_path / c / f'{i}.jpg', (40 * i, 100 if c == 'cat' else 200, 50))
     shutil.copy(tmp_path / 'cat' / '0.jpg', tmp_path / 'dog' / 'copy.jpg')
-    with pytest.warns(UserWarning, match=r'1 images are there more than once under different labels.*cat/0.jpg and dog/copy.jpg'):
+    with pytest.warns(UserWarning, match=r'1 image is there more than once under different labels.*cat/0.jpg and dog/copy.jpg'):
         folder_dls(tmp_path, size=24, bs=2, num_workers=0, device='cpu')
     (tmp_path / 'dog' / 'copy.jpg').unlink()
     shutil.copy(tmp_path / 'cat' / '1.jpg', tmp_path / 'cat' / 'again.jpg')

@@ -34,3 +34,9 @@ def test_text_validating_every_epoch_still_validates_a_few_times_per_fit():
     cbs = t.learner(8, 0, False).cbs
     assert [c.times for c in cbs if isinstance(c, FewValids)] == [4] and t.cfg()['valids'] == 4
     assert any(isinstance(c, ValidLast) for c in TextTask(df, minilm_dir(), n_valid=None).learner(8, 0, False).cbs)
+
+def test_a_report_without_pretrained_runs_has_no_empty_labels_table(tmp_path):
+    from transfer_course.experiment import report
+    rows = [dict(task='t', device='cpu', start='pixels', n=n, seed=0, accuracy=.8, seconds=.01, curve=json.dumps([[.01, .8]]), lr=None, body_move=None) for n in (2, 5)]
+    md = report(pd.DataFrame(rows), tmp_path, target=0.85)
+    assert 'Labels needed' not in md and '|  |' not in md and 'pixels accuracy' in md

@@ -58,16 +58,16 @@ def _not_inside(out:Path, data, default:bool):
         f"--out {out}{' (the default)' if default else ''} is inside the data folder {data}: what is saved there would be read "
         f"as data next time (a class named after its folder). Give an --out outside {data}")
 
-def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=None, sep=None, train_bn=False):
+def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=None, sep=None, train_bn=False, scratch_steps=None):
     "The experiment task the options describe (images: `train`'s recipe, pretrained BatchNorm statistics kept unless `train_bn`)"
     from transfer_course import experiment as ex
     if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
-    _positive(epochs=epochs, size=size)
+    _positive(epochs=epochs, size=size, scratch_steps=scratch_steps)
     _not_for(task, data, size=size, train_bn=train_bn, label=label, text_col=text_col, encoding=encoding, sep=sep, valid_name=valid_name)
     label, text_col, encoding, sep = *_defaults(task, label, text_col, encoding), _sep(sep)
     _offline_ready(task, full, None)
     if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
-    kw = {k:v for k,v in dict(epochs=epochs, size=size).items() if v is not None}
+    kw = {k:v for k,v in dict(epochs=epochs, size=size, scratch_steps=scratch_steps).items() if v is not None}
     quick = not full
     if task=='vision':
         kw['bn_stats'] = not train_bn # as `train`: recorded in config.json, so --resume never mixes the two recipes
@@ -119,7 +119,8 @@ def _recipe_hint(e:FileExistsError, train_bn:bool)->FileExistsError:
 def compare(task:str='vision', # What to compare on: vision or text
             sizes:Annotated[list, dict(nargs='+', type=int, metavar='N')]=None, # Labelled-set sizes (per class for vision, texts for text); default: the task's
             seeds:int=2, # Seeds per size
-            epochs:int=None, # Pretrained's epochs per run (scratch trains 3x as many, and more on tiny sets: at least 120 steps on images); default: the task's
+            epochs:int=None, # Pretrained's epochs per run (scratch trains 3x as many, and more on tiny sets: see --scratch-steps); default: the task's
+            scratch_steps:int=None, # Scratch's fewest optimizer steps per run: more epochs when the training set is a batch or two; default: the task's (120 on images, 48 on texts in quick mode)
             out:str=None, # Report folder; default runs/compare-TASK ($TRANSFER_COURSE_RUNS instead of runs)
             data:str=None, # Your image folder (vision) or CSV/TSV file (text); default: lesson 3's data (quick: LFW face photos or tweets; --full: Pets' 25 dog breeds or IMDB)
             label:str=None, # Vision: 'folder' (class folders under --data; the default), 'parent' (each image's own folder), 'pets' or a file-name regex; text: the label column (default 'label')
@@ -146,7 +147,7 @@ def compare(task:str='vision', # What to compare on: vision or text
     if target is not None and not 0 < target <= 1: raise ValueError(f"--target is an accuracy between 0 and 1 (e.g. 0.9), got {target}")
     if price is not None and price < 0: raise ValueError(f"--price must not be negative, got {price}")
     if resume and force: raise ValueError("--resume continues a report and --force replaces it: give one of them")
-    t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name, sep, train_bn)
+    t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name, sep, train_bn, scratch_steps)
     target, labels = ifnone(target, t.target), t.valid_labels()
     if low := below_chance(target, labels): warn(f"{low}. Runs are kept: to report on another target without training again, "
                                                  "give the same command with --resume and that --target")

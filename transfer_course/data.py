@@ -516,10 +516,10 @@ def warn_copies(scan:ImageScan, files:list, labels:list, valid:list # From `scan
     groups, v = [ix for ix in by.values() if len(ix)>1], set(valid)
     eg = lambda ix: ' and '.join(str(Path(files[i]).relative_to(scan.path)) for i in ix[:2])
     if (two := [ix for ix in groups if len({labels[i] for i in ix})>1]):
-        warn(f"{len(two)} images are there more than once under different labels (the same bytes), e.g. {eg(two[0])}: "
+        warn(f"{len(two)} image{'s are' if len(two)>1 else ' is'} there more than once under different labels (the same bytes), e.g. {eg(two[0])}: "
              "keep each under its right label only")
     if (both := [ix for ix in groups if len({i in v for i in ix})>1]):
-        warn(f"{len(both)} images are in both the training and the validation set (copies: the same bytes), e.g. {eg(both[0])}: "
+        warn(f"{len(both)} image{'s are' if len(both)>1 else ' is'} in both the training and the validation set (copies: the same bytes), e.g. {eg(both[0])}: "
              "accuracy on them measures memory, not what the model learned; remove the copies")
     return groups
 

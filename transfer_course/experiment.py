@@ -564,8 +564,9 @@ def report(df, out, # Runs and the folder to write into
     md = '\n\n'.join([f"# {title}", f"{df.task.iloc[0]}: {len(df)} runs on {', '.join(sorted(df.device.unique()))}; sizes in {unit}.",
         "## Accuracy (mean over seeds) and seconds per run", md_table(s), *chance,
         "![accuracy vs labelled examples](accuracy_vs_labels.png) ![accuracy vs time](accuracy_vs_time.png)",
-        "## Labels needed: scratch size that matches pretrained's accuracy",
-        md_table(labels_needed(df).rename(columns=dict(n=unit, pretrained_accuracy='pretrained accuracy', scratch_needs='scratch needs'))),
+        *(["## Labels needed: scratch size that matches pretrained's accuracy",
+           md_table(ln.rename(columns=dict(n=unit, pretrained_accuracy='pretrained accuracy', scratch_needs='scratch needs')))]
+          if len(ln:=labels_needed(df)) else []), # (none without pretrained runs)
         f"## Time{' and money' if money else ''} to {target:.0%} accuracy" + (f" (at {price_per_hour}/hour)" if money else ''),
         *([f"**Warning**: {low}."] if low else []),
         md_table(c, '.3g')]) # minutes and money to 3 significant digits: 0.0712, not 0.07
