@@ -441,12 +441,16 @@ def test_output_the_console_cannot_encode_is_escaped_not_a_crash(io, out, tmp_pa
     assert r.returncode == 0 and r.stdout.strip() == out, (r.stdout, r.stderr[-2000:])
     assert (b'PYTHONUTF8=1' in r.stderr) == (io == 'cp1252') # the user's own choice of errors (':replace') is theirs
 
-def test_a_dominant_class_is_said_with_the_score_of_always_answering_it(tmp_path, capsys):
-    "2 red against 20 blue: 'accuracy 0.8' would look like success; the note gives the majority's score and each class's recall"
-    d = tmp_path / 'lopsided'
-    for c, col, n in [('red', (220, 30, 30), 5), ('blue', (30, 30, 220), 25)]:
+def _lopsided(d, blue:int, red:int=5):
+    "A folder of `red` red and `blue` blue images, each a little different"
+    for c, col, n in [('red', (220, 30, 30), red), ('blue', (30, 30, 220), blue)]:
         (d / c).mkdir(parents=True)
         for i in range(n): Image.new('RGB', (40, 40), tuple(v + 3 * i for v in col)).save(d / c / f'{i}.jpg')
+    return d
+
+def test_a_dominant_class_is_said_with_the_score_of_always_answering_it(tmp_path, capsys):
+    "2 red against 20 blue: 'accuracy 0.8' would look like success; the note gives the majority's score and each class's recall"
+    d = _lopsided(tmp_path / 'lopsided', blue=25)
     code, err = _exit(['train', 'vision', '--data', str(d), '--out', str(tmp_path / 'm'), '--epochs', '1', '--size', '32', '--bs', '4'], capsys)
     assert code == 0, err[-2000:]
     assert "note: always answering 'blue' scores 0.833 on this validation set (5 of its 6 items)" in err  # compare's words (`chance_line`)
@@ -542,17 +546,15 @@ def test_compare_measures_images_with_trains_batchnorm_recipe(photos):
 
 def test_compare_says_what_always_answering_the_majority_scores_and_warns_on_a_target_at_or_below(tmp_path, capsys):
     "A 4:1 folder: 'blue' is 8 of the 10 validation images, so a target of 0.75 is 'reached' by answering 'blue' to everything"
-    d = tmp_path / 'lopsided'
-    for c, col, n in [('red', (220, 30, 30), 5), ('blue', (30, 30, 220), 20)]:
-        (d / c).mkdir(parents=True)
-        for i in range(n): Image.new('RGB', (40, 40), tuple(v + 3 * i for v in col)).save(d / c / f'{i}.jpg')
+    d = _lopsided(tmp_path / 'lopsided', blue=20)
     out, chance = tmp_path / 'rep', "always answering 'blue' scores 0.800 on this validation set (8 of its 10 items)"
-    argv = ['compare', '--data', str(d), '--out', str(out), '--size', '32', '--sizes', '2', '--seeds', '1', '--epochs', '1', '--quiet']
+    argv = ['compare', '--data', str(d), '--out', str(out), '--size', '32', '--sizes', '2', '--seeds', '1', '--epochs', '1', '--scratch-steps', '20', '--quiet']
     from transfer_course.cli import main
     main(argv + ['--target', '0.75'])
     std = capsys.readouterr()
     assert f"Chance: {chance}." in std.out
     assert f"transfer-course: warning: the target 0.75 is not above chance: {chance}" in std.err and '--target 0.9' in std.err
+    assert std.err.count('is not above chance') == 1 # said before training, and not again by the report
     md = (out / 'report.md').read_text()
     assert f"Chance: {chance}." in md and '**Warning**: the target 0.75 is not above chance' in md
     main(argv + ['--target', '0.9', '--resume'])  # the same runs, reported on a target above chance: nothing trained again

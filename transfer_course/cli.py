@@ -149,8 +149,7 @@ def compare(task:str='vision', # What to compare on: vision or text
     if resume and force: raise ValueError("--resume continues a report and --force replaces it: give one of them")
     t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name, sep, train_bn, scratch_steps)
     target, labels = ifnone(target, t.target), t.valid_labels()
-    if low := below_chance(target, labels): warn(f"{low}. Runs are kept: to report on another target without training again, "
-                                                 "give the same command with --resume and that --target")
+    if low := below_chance(target, labels): warn(low) # before training; `report` says it again, which `main` shows once
     out, default = (Path(out).expanduser(), False) if out else (runs_dir(f"compare-{task}"), True)
     _not_inside(out, data, default)
     _writable(out) # refuse before the first run trains, not after

@@ -402,7 +402,8 @@ def below_chance(target:float, # An accuracy target
     if target > share + 1e-9: return None
     e = min(1, math.ceil(round(50*(1+share), 6))/100) # halfway from chance to 1, rounded up to a hundredth
     return (f"the target {target:g} is not above chance: {chance_line(labels)}, so a start can reach the target without learning "
-            f"anything. Give a target above {share:.3f}, e.g. --target {e:g} (target={e:g})")
+            f"anything. Give a target above {share:.3f}, e.g. --target {e:g} (target={e:g}); runs already made are kept, and resuming them "
+            "(--resume, resume=True) with that target reports on it without training again")
 
 # %% ../nbs/01_data.ipynb #c032
 SCAN_HINT = "; scan_images(folder) lists every unreadable file of a folder" # (Python advice: the command line leaves it out)
