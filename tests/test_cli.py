@@ -576,7 +576,10 @@ def test_text_compare_on_an_imbalanced_file_warns_before_training(tmp_path, caps
 def test_the_recipe_hint_only_when_the_recipe_alone_differs():
     "--train-bn resumes a report only when the BatchNorm recipe is its one difference: otherwise no option does, and none is offered"
     from transfer_course.cli import _recipe_hint
-    both = FileExistsError("r holds a report with other settings (bn_stats, data_hash differ), so it cannot be resumed")
+    from transfer_course.experiment import OtherSettings
+    both = OtherSettings("r holds a report with other settings (bn_stats, data_hash differ), so it cannot be resumed", ['bn_stats', 'data_hash'])
     assert _recipe_hint(both, False) is both
-    alone = FileExistsError("r holds a report with other settings (bn_stats differ), so it cannot be resumed")
+    other = FileExistsError("r holds a report (bn_stats differ)") # not a settings refusal, whatever its words
+    assert _recipe_hint(other, False) is other
+    alone = OtherSettings("r holds a report with other settings (bn_stats differ), so it cannot be resumed", ['bn_stats'])
     assert str(_recipe_hint(alone, False)).endswith('add --train-bn to resume it') and 'leave out --train-bn' in str(_recipe_hint(alone, True))

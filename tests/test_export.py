@@ -150,11 +150,13 @@ def test_config_without_optional_entries_still_loads(saved, tmp_path):
 def _cfg(learn): return learn.export_cfg(learn) if callable(learn.export_cfg) else learn.export_cfg
 
 @pytest.mark.parametrize('edit,msg', [(dict(task='audio'), "task 'audio'"), (dict(size=-5), "'size' -5"),
-                                      (dict(head={'weights': 'DEFAULT'}), "('weights'")])
+                                      (dict(head={'weights': 'DEFAULT'}), "('weights'"), (dict(vocab=['a','b','c']), "but lists 3 labels"),
+                                      (dict(vocab=['a','b','c'], n_out=3), "has 2 outputs")])
 def test_a_save_load_would_refuse_writes_nothing(dls, tmp_path, edit, msg):
     learn = image_learner(dls, 'resnet18', pretrained=False)
     with pytest.raises(ValueError, match=re.escape(msg)) as e: save_safe(learn, tmp_path/'m', cfg={**_cfg(learn), **edit})
     assert str(e.value).startswith(f"Nothing was saved into {tmp_path/'m'}") and 'copy the saved folder' not in str(e.value)
+    assert 'edited' not in str(e.value) and not str(e.value).endswith(':') # the fact alone: there is no saved folder to advise on
     assert not (tmp_path/'m').exists()
 
 def _norm(*stats):

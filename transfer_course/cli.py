@@ -111,7 +111,7 @@ def _offline_ready(task, full, arch):
 
 def _recipe_hint(e:FileExistsError, train_bn:bool)->FileExistsError:
     "`e`, and when the report to resume differs only in its BatchNorm recipe, the option that resumes it"
-    if '(bn_stats differ)' not in str(e): return e # another setting differs too: no option resumes it
+    if getattr(e, 'diff', None)!=['bn_stats']: return e # another setting differs too (or not settings): no option resumes it
     how = ("re-estimated BatchNorm statistics (fastai's default, which compare used before it took train's recipe): add --train-bn"
            if not train_bn else "kept the pretrained BatchNorm statistics: leave out --train-bn")
     return FileExistsError(f"{e}. That report {how} to resume it")

@@ -7,8 +7,9 @@ Docs: https://transfer-course.github.io/transfer_course/less_data_less_time.html
 # %% auto #0
 __all__ = ['NORMS', 'STARTS', 'PIXELS', 'OUT_FILES', 'MADE_BY', 'RUN_COLS', 'COLORS', 'EpochLog', 'body_of', 'body_weights',
            'BodyMove', 'even_bs', 'FewValids', 'scratch_epochs', 'run_result', 'ImageTask', 'vision_task', 'TextTask',
-           'text_task', 'check_sizes', 'run_grid', 'starts_of', 'by_size', 'labels_needed', 'time_to_target',
-           'cost_table', 'transfer_gain', 'colors', 'plot_accuracy', 'plot_time', 'md_table', 'report']
+           'text_task', 'check_sizes', 'OtherSettings', 'run_grid', 'starts_of', 'by_size', 'labels_needed',
+           'time_to_target', 'cost_table', 'transfer_gain', 'colors', 'plot_accuracy', 'plot_time', 'md_table',
+           'report']
 
 # %% ../nbs/30_less_data_less_time.ipynb #c004
 import os, sys, gc, json, time, random, math, hashlib, numbers, socket
@@ -331,6 +332,10 @@ def _out_dir(out)->Path:
                                                           "`out` a folder you can write to, or set TRANSFER_COURSE_RUNS, where `runs_dir` puts them")
     return out
 
+class OtherSettings(FileExistsError):
+    "A report that cannot be resumed, as its settings differ from these: `diff` names those that do"
+    def __init__(self, msg:str, diff:list): super().__init__(msg); self.diff = diff
+
 def _prepare_out(out, cfg:dict, resume:bool, force:bool)->pd.DataFrame|None:
     "Create `out`; the runs to keep from an earlier report there (None if none), or a clear refusal"
     out = _out_dir(out)
@@ -353,8 +358,8 @@ def _prepare_out(out, cfg:dict, resume:bool, force:bool)->pd.DataFrame|None:
         diff = sorted(k for k in set(cfg)|set(old) if old.get(k)!=cfg.get(k))
         new = [k for k in diff if k not in old] # e.g. `scratch_steps`: its runs trained under rules this version changed
         why = f"; it was written by an older version of the course, before {', '.join(new)} existed" if new else ''
-        raise FileExistsError(f"{out} holds a report with other settings ({', '.join(diff)} differ{why}), so it cannot be resumed. "
-                              "Choose another folder, or use --force (force=True) to replace it: its runs are deleted")
+        raise OtherSettings(f"{out} holds a report with other settings ({', '.join(diff)} differ{why}), so it cannot be resumed. "
+                            "Choose another folder, or use --force (force=True) to replace it: its runs are deleted", diff)
     if not (out/'runs.csv').exists(): return None
     try:
         df = pd.read_csv(out/'runs.csv')

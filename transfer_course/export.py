@@ -6,7 +6,7 @@ Docs: https://transfer-course.github.io/transfer_course/export.html.md"""
 
 # %% auto #0
 __all__ = ['FORMAT', 'FILES', 'LOADERS', 'CHECKS', 'TASK_MODULES', 'SAVE_HOW', 'COPY', 'NO_LABELS', 'check_dest', 'clear_parts',
-           'save_safe', 'read_cfg', 'check_cfg', 'weight_shapes', 'load_weights', 'load_safe', 'json_labels',
+           'save_safe', 'BadCfg', 'read_cfg', 'check_cfg', 'weight_shapes', 'load_weights', 'load_safe', 'json_labels',
            'cfg_entry', 'cfg_vocab', 'check_head', 'PredictOnly', 'stand_in']
 
 # %% ../nbs/03_export.ipynb #c002
@@ -81,7 +81,7 @@ def save_safe(learn, # A fastai `Learner`
     if 'vocab' in cfg: json_labels(cfg['vocab']) # labels it could not load back are refused before anything is written, with what to do
     text = json.dumps({'format':FORMAT, **cfg}, indent=2)
     try: check_cfg(json.loads(text), path/'config.json', {k:list(v.shape) for k,v in learn.model.state_dict().items()}) # as `read_cfg` will
-    except ValueError as e: raise ValueError(f"Nothing was saved into {path}, as load_safe would refuse it: {_ADVICE.sub('', str(e))}") from None
+    except ValueError as e: raise ValueError(f"Nothing was saved into {path}, as load_safe would refuse it: {getattr(e, 'fact', e)}") from None # (a `BadCfg`'s advice is about a saved folder)
     check_dest(path, overwrite)
     with writing(path, SAVE_HOW):
         path.mkdir(parents=True, exist_ok=True)
@@ -97,6 +97,10 @@ def save_safe(learn, # A fastai `Learner`
 
 # %% ../nbs/03_export.ipynb #c009
 COPY = "copy the saved folder again, or save the model again"
+
+class BadCfg(ValueError):
+    "A saved config refused: its message is `fact` then `advice`, what to do about the saved folder (`save_safe` says only `fact`)"
+    def __init__(self, fact:str, advice:str=f"was it edited? {COPY}"): self.fact,self.advice = fact,advice; super().__init__(f"{fact}: {advice}")
 
 def read_cfg(path)->dict:
     "The config of the model saved in folder `path`, checked: every entry its task's loader uses is there, of the kind it needs"
@@ -128,9 +132,6 @@ def check_cfg(cfg:dict, # A config, as read from config.json
         raise ValueError(f"{f} names task {task!r}, which this version cannot load (known: {', '.join(sorted(set(LOADERS)|set(TASK_MODULES)))})")
     if task not in LOADERS: importlib.import_module(TASK_MODULES[task]) # registers its loader and its checks
     if task in CHECKS: CHECKS[task](cfg, f, weight_shapes(Path(f).parent) if shapes is None else shapes)
-
-# the advice a refusal gives about a saved folder, left out where a save refuses (nothing is written yet)
-_ADVICE = re.compile(rf"(: it was not written by save_safe, or was edited|: was (it|one of the two files replaced or) edited\?)?[:;]? {re.escape(COPY)}$")
 
 def weight_shapes(path)->dict:
     "The shape of each tensor in `path/model.safetensors`, read from its header (no weights are loaded)"
@@ -191,24 +192,23 @@ def cfg_entry(cfg:dict, # A config from config.json
     "`cfg[key]`, refused with a message naming `f`, the entry and what it should be, when `ok` says it is not fit to use"
     if key not in cfg:
         if default is not ...: return default
-        raise ValueError(f"{f} has no {key!r} entry ({want}): it was not written by save_safe, or was edited; {COPY}")
-    if not ok(v := cfg[key]): raise ValueError(f"{f} has {key!r} {_short(v)}, where a saved model has {want}: was it edited? {COPY}")
+        raise BadCfg(f"{f} has no {key!r} entry ({want})", f"it was not written by save_safe, or was edited; {COPY}")
+    if not ok(v := cfg[key]): raise BadCfg(f"{f} has {key!r} {_short(v)}, where a saved model has {want}")
     return v
 
 def cfg_vocab(cfg:dict, f, n_out=None)->list:
     "`cfg['vocab']`, checked: a list of distinct labels (strings or numbers) fit to print, `n_out` of them if given"
     v = cfg_entry(cfg, 'vocab', f, lambda v: isinstance(v, list) and 1<=len(v)<=100_000 and all(isinstance(o, (str,int,float,bool)) for o in v),
                   'a list of labels, strings or numbers')
-    if msg := _label_problem(v): raise ValueError(f"In {f}, {msg}, so the model's labels cannot be trusted: was it edited? {COPY}")
-    if n_out is not None and n_out!=len(v): raise ValueError(f"{f} says the model has {n_out} classes ('n_out') but lists {len(v)} labels "
-                                                             f"('vocab'): was it edited? {COPY}")
+    if msg := _label_problem(v): raise BadCfg(f"In {f}, {msg}, so the model's labels cannot be trusted")
+    if n_out is not None and n_out!=len(v): raise BadCfg(f"{f} says the model has {n_out} classes ('n_out') but lists {len(v)} labels ('vocab')")
     return v
 
 def check_head(shape, n:int, f):
     "Refuse weights whose last layer (`shape`, from the safetensors header) has other than `n` outputs, before any model is built"
-    if shape is not None and shape[0]!=n: raise ValueError(
-        f"{f} describes a model with {n} classes, but the last layer in {Path(f).parent/'model.safetensors'} has {shape[0]} "
-        f"outputs: was one of the two files replaced or edited? {COPY}")
+    if shape is not None and shape[0]!=n: raise BadCfg(
+        f"{f} describes a model with {n} classes, but the last layer in {Path(f).parent/'model.safetensors'} has {shape[0]} outputs",
+        f"was one of the two files replaced or edited? {COPY}")
 
 # %% ../nbs/03_export.ipynb #c010_4
 class PredictOnly(Callback):

@@ -175,8 +175,8 @@ def check_vision(cfg:dict, # A vision model's config
     n = cfg_entry(cfg, 'n_out', f, lambda v: _int(v, 1, 100_000), 'a number of classes, 1 to 100000')
     cfg_vocab(cfg, f, n)
     head = cfg_entry(cfg, 'head', f, lambda v: isinstance(v, dict), 'a mapping of head options', {})
-    if bad := [k for k in head if k not in HEAD_OK]: raise ValueError(
-        f"{f} asks for head options this version does not pass on ({', '.join(map(repr, bad))}; it passes {', '.join(HEAD_KW)}): was it edited? {COPY}")
+    if bad := [k for k in head if k not in HEAD_OK]: raise BadCfg(
+        f"{f} asks for head options this version does not pass on ({', '.join(map(repr, bad))}; it passes {', '.join(HEAD_KW)})")
     for k,v in head.items(): cfg_entry(head, k, f"{f} ('head')", *HEAD_OK[k])
     cfg_entry(cfg, 'size', f, lambda v: v is None or _sides(v), 'null, or an image side or [height, width] in pixels, 1 to 4096')
     cfg_entry(cfg, 'presize', f, lambda v: v is None or _sides(v), 'null, or an image side or [height, width] in pixels, 1 to 4096')
