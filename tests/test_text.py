@@ -666,3 +666,16 @@ def test_a_users_index_column_is_kept_and_subsets_keep_the_file_rows(tmp_path):
 def test_tokenizer_data_files_of_every_kind_transformers_saves_are_allowed():
     assert all(HF_FILE.fullmatch(n) for n in ['vocab.txt', 'tokenizer.json', 'spiece.model', 'bpe.codes', 'source.spm', 'prophetnet.tokenizer'])
     assert not any(HF_FILE.fullmatch(n) for n in ['configuration_evil.py', '../vocab.txt', 'model.bin', '.hidden.json'])
+
+@pytest.mark.parametrize('suffix', ['.csv.gz', '.csv.bz2', '.csv.xz', '.csv.zip'])
+def test_a_decoding_error_in_a_compressed_file_names_its_line(tmp_path, suffix):
+    "pandas unpacks .gz/.bz2/.xz/.zip itself: the message names the line and byte of the unpacked text, as for a plain file"
+    import gzip, bz2, lzma, zipfile
+    raw = b'text,label\nfine,a\nalso fine,b\ncaf\xe9,a\n'
+    f = tmp_path/f'texts{suffix}'
+    if suffix.endswith('.zip'):
+        with zipfile.ZipFile(f, 'w') as z: z.writestr('texts.csv', raw)
+    else: f.write_bytes(dict(gz=gzip, bz2=bz2, xz=lzma)[suffix.split('.')[-1]].compress(raw))
+    at = raw.index(0xe9)
+    with pytest.raises(ValueError, match=rf"byte 0xe9 on line 4 \(byte {at} of the unpacked text\) cannot be decoded.*--encoding cp1252"):
+        read_texts(f)

@@ -13,7 +13,7 @@ __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'DEEP_MODES', 'SPLIT_
            'sniff_sep', 'is_table_name', 'other_format', 'check_format', 'read_table', 'read_texts']
 
 # %% ../nbs/01_data.ipynb #c002
-import io, os, re, math, random, unicodedata, hashlib
+import io, os, re, math, random, unicodedata, hashlib, gzip, bz2, lzma, zipfile
 from pathlib import Path
 from collections import Counter
 import csv, codecs, collections
@@ -727,7 +727,7 @@ def _first_bad(path, encoding:str, size:int=2**20)->tuple|None:
     "(line or None, byte offset, the byte, the bytes read around it) where `path` first fails to decode as `encoding`, reading `size` bytes at a time; None if nowhere"
     dec, pos, lines = codecs.getincrementaldecoder(encoding)(), 0, 0
     nl = not codecs.lookup(encoding).name.startswith(('utf-16', 'utf-32')) # lines can be counted in bytes (not in UTF-16 or UTF-32)
-    with open(path, 'rb') as f:
+    with _unpacked(path) as f:
         while True:
             chunk = f.read(size)
             try: lines += dec.decode(chunk, final=not chunk).count('\n') # the last call says the file ends: a character cut short there fails
@@ -740,12 +740,13 @@ def _first_bad(path, encoding:str, size:int=2**20)->tuple|None:
 def decode_error(path, encoding:str, e:UnicodeDecodeError)->ValueError:
     "The error to raise when file `path` is not `encoding` text: the line and byte where it first fails, and the argument to pass"
     path = Path(path) # pandas' error counts from the start of the piece it was reading: the file is read again, a piece at a time
-    found = None if any(s.lower() in _PACKED for s in path.suffixes) else _first_bad(path, encoding)
-    with open(path, 'rb') as f: head = f.read(2)
-    if found is None: where, data = f"byte 0x{e.object[e.start]:02x}", e.object # (a compressed file: its bytes are not the text's)
+    try: found = _first_bad(path, encoding)
+    except (OSError, EOFError, zipfile.BadZipFile): found = None # a damaged compressed file: pandas' own byte is all there is to name
+    with _unpacked(path) as f: head = f.read(2)
+    if found is None: where, data = f"byte 0x{e.object[e.start]:02x}", e.object
     else:
         line, at, b, data = found
-        where = f"byte 0x{b:02x} {f'on line {line} ' if line else ''}(byte {at} of the file)"
+        where = f"byte 0x{b:02x} {f'on line {line} ' if line else ''}(byte {at} of the {'unpacked text' if _packed(path) else 'file'})"
     guess = _guess(data, head)
     return ValueError(f"{path} is not {encoding} text: {where} cannot be decoded. If you know its encoding, pass it: "
                       f"`encoding='{guess}'` in Python, `--encoding {guess}` on the command line. The file was not changed.")
@@ -781,6 +782,19 @@ _TO_CSV = {'Excel': "in Excel, File > Save As > CSV UTF-8; in Python, pd.read_ex
            'JSON': "in Python, pd.read_json(f).to_csv('texts.csv', index=False)", 'JSON Lines': "in Python, pd.read_json(f, lines=True).to_csv('texts.csv', index=False)",
            'Parquet': "in Python, pd.read_parquet(f).to_csv('texts.csv', index=False)"}
 _PACKED = ('.gz', '.bz2', '.zip', '.xz', '.zst', '.tar') # compressions pandas opens itself
+
+def _packed(path)->bool: return Path(path).suffix.lower() in _PACKED # (pandas goes by the last suffix)
+
+def _unpacked(path):
+    "File `path` opened to read its text's bytes: unpacked as pandas unpacks it where this can (.gz .bz2 .xz, a .zip of one file)"
+    opener = dict(gz=gzip.open, bz2=bz2.open, xz=lzma.open).get(Path(path).suffix.lower()[1:])
+    if opener: return opener(path, 'rb')
+    if Path(path).suffix.lower()=='.zip':
+        z = zipfile.ZipFile(path)
+        if len(z.namelist())==1: return z.open(z.namelist()[0])
+        z.close()
+    if _packed(path): return io.BytesIO() # .zst, .tar, a .zip of several files: no text to read here, nothing found
+    return open(path, 'rb')
 
 def is_table_name(x)->bool:
     "Does `x` end as the name of a file of texts (.csv .tsv .tab .txt, also compressed: .csv.gz) or of a table `check_format` refuses (.json .jsonl .ndjson .xlsx .xls .parquet)?"
