@@ -14,8 +14,10 @@ def test_keep_bn_keeps_the_batchnorm_statistics_and_still_trains(tmp_path):
     stats = lambda m: [b.running_mean.clone() for b in m.modules() if isinstance(b, nn.modules.batchnorm._BatchNorm)]
     for keep in (True, False):
         learn = image_learner(dls, 'resnet18', pretrained=False, keep_bn=keep)
-        before, w = stats(learn.model), first(learn.model[0].parameters()).detach().clone()
+        body, head = learn.model[0], learn.model[1]
+        before, new, w = stats(body), stats(head), first(body.parameters()).detach().clone()
         learn.fit(1)
-        moved = any(not torch.equal(a, b) for a, b in zip(before, stats(learn.model)))
-        assert moved != keep, f"keep_bn={keep}: running statistics {'moved' if moved else 'did not move'}"
+        moved = any(not torch.equal(a, b) for a, b in zip(before, stats(body)))
+        assert moved != keep, f"keep_bn={keep}: the body's running statistics {'moved' if moved else 'did not move'}"
+        assert new and all(not torch.equal(a, b) for a, b in zip(new, stats(head))) # the new head has no pretrained statistics to keep: it learns its own
         assert not torch.equal(w, first(learn.model[0].parameters())) # the weights train either way

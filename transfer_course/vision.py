@@ -124,11 +124,12 @@ def vision_cfg(learn:Learner, # A learner from `image_learner`
 
 # %% ../nbs/10_dog_breeds.ipynb #c027_0
 class KeepBNStats(Callback):
-    "Keep pretrained BatchNorm running statistics: BN layers stay in eval mode while training"
+    "Keep a pretrained body's BatchNorm running statistics: its BN layers stay in eval mode while training (a new head's learn theirs)"
     def __init__(self): super().__init__() # no arguments (and the docs show that, not fastai's event keywords)
     order = TrainEvalCallback.order + 1 # after `model.train()`
     def before_train(self):
-        for m in self.model.modules():
+        body = self.model[0] if isinstance(self.model, nn.Sequential) else self.model # fastai's vision models: body, then head
+        for m in body.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()
 
 # %% ../nbs/10_dog_breeds.ipynb #c045
