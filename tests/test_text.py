@@ -679,3 +679,14 @@ def test_a_decoding_error_in_a_compressed_file_names_its_line(tmp_path, suffix):
     at = raw.index(0xe9)
     with pytest.raises(ValueError, match=rf"byte 0xe9 on line 4 \(byte {at} of the unpacked text\) cannot be decoded.*--encoding cp1252"):
         read_texts(f)
+
+def test_utf8_read_with_a_single_byte_encoding_is_said(tmp_path):
+    "A UTF-8 file read as cp1252 (the help's example) would be garbled in silence ('è' as 'Ã¨'), or refused with latin-1 as the advice"
+    f = tmp_path/'u8.csv'
+    f.write_text('text,label\nTrès bon,pos\nNul à éviter,neg\nGood,pos\nBad,neg\n', encoding='utf-8')
+    with pytest.warns(UserWarning, match=r"is read as cp1252, but it is UTF-8 text \('è' reads as 'Ã¨'\): leave out the encoding"):
+        read_texts(f, encoding='cp1252')
+    f.write_text('text,label\n“quoted” bon,pos\nNul,neg\nGood,pos\nBad,neg\n', encoding='utf-8') # 0x9d: no cp1252 character
+    with pytest.raises(ValueError, match="It looks like UTF-8 text, the default: leave out the encoding"): read_texts(f, encoding='cp1252')
+    f.write_text('text,label\nTrès bon,pos\nNul à éviter,neg\nGood,pos\nBad,neg\n', encoding='cp1252') # a real cp1252 file: read, nothing said
+    with warnings.catch_warnings(): warnings.simplefilter('error'); assert read_texts(f, encoding='cp1252').text.iloc[0] == 'Très bon'

@@ -720,8 +720,23 @@ def bom_encoding(path, # A text file
 def _guess(data:bytes, head:bytes=b'')->str:
     "The encoding to suggest for bytes that are not UTF-8 (`head`: the file's first bytes, for a byte-order mark)"
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE): return 'utf-16'
+    try: codecs.getincrementaldecoder('utf-8')().decode(data.lstrip(bytes(range(0x80, 0xc0)))); return 'utf-8' # (a piece may cut a character at either end)
+    except UnicodeDecodeError: pass
     try: data.decode('cp1252'); return 'cp1252' # Windows' latin-1, with “ ” ’ – € in 0x80-0x9f where latin-1 has control characters
     except UnicodeDecodeError: return 'latin-1' # every byte is a latin-1 character
+
+def _misread(path, encoding:str, size:int=2**20)->str|None:
+    "When `path` is UTF-8 text that holds more than ASCII but is read as `encoding`, one misread piece of it (\"'é' reads as 'Ã©'\"); else None"
+    if codecs.lookup(encoding).name.startswith('utf'): return None
+    dec, eg = codecs.getincrementaldecoder('utf-8')(), None
+    with _unpacked(path) as f:
+        try:
+            while chunk := f.read(size):
+                if (s := dec.decode(chunk)) and eg is None and (m := re.search(r'[^\x00-\x7f]+', s)): eg = m[0][:12]
+            dec.decode(b'', final=True)
+        except UnicodeDecodeError: return None # not UTF-8: `encoding` may well be right
+    try: return None if eg is None else f"{eg!r} reads as {eg.encode('utf-8').decode(encoding)!r}"
+    except UnicodeDecodeError: return None
 
 def _first_bad(path, encoding:str, size:int=2**20)->tuple|None:
     "(line or None, byte offset, the byte, the bytes read around it) where `path` first fails to decode as `encoding`, reading `size` bytes at a time; None if nowhere"
@@ -747,9 +762,10 @@ def decode_error(path, encoding:str, e:UnicodeDecodeError)->ValueError:
     else:
         line, at, b, data = found
         where = f"byte 0x{b:02x} {f'on line {line} ' if line else ''}(byte {at} of the {'unpacked text' if _packed(path) else 'file'})"
-    guess = _guess(data, head)
-    return ValueError(f"{path} is not {encoding} text: {where} cannot be decoded. If you know its encoding, pass it: "
-                      f"`encoding='{guess}'` in Python, `--encoding {guess}` on the command line. The file was not changed.")
+    guess, why = _guess(data, head), f"{path} is not {encoding} text: {where} cannot be decoded."
+    if guess=='utf-8': return ValueError(f"{why} It looks like UTF-8 text, the default: leave out the encoding. The file was not changed.")
+    return ValueError(f"{why} If you know its encoding, pass it: `encoding='{guess}'` in Python, `--encoding {guess}` on the command "
+                      "line. The file was not changed.")
 
 _SEPS = {',':'comma', ';':'semicolon', '\t':'tab', '|':'pipe'}
 
@@ -881,6 +897,8 @@ def _read(path, cols, encoding='utf-8', sep=None, **kwargs)->tuple:
     except pd.errors.ParserError as e: raise _parse_error(path, kwargs.get('sep', kwargs.get('delimiter')), e) from None
     if sniffed and sep!=(s:=csv_sep(path)): warn(f"{path} is read as {_SEPS[sep]}-separated, as its header line is; if that is wrong, "
                                                   f"pass the separator, e.g. `sep={s!r}` in Python, `--sep {s!r}` on the command line")
+    if eg := _misread(path, encoding): warn(f"{path} is read as {encoding}, but it is UTF-8 text ({eg}): leave out the encoding "
+                                           "(UTF-8 is the default), unless its texts read right as they are")
     _no_twin_cols(path, cols, encoding, kwargs, df.columns)
     header = 'names' not in kwargs and kwargs.get('header', 'infer') in ('infer', 0)
     if 'index_col' not in kwargs: df.index = pd.RangeIndex(1, len(df)+1, name=ROW if header else None) # as `predict` counts them; `df.iloc` still counts from 0
