@@ -273,6 +273,25 @@ def test_few_valids_validates_evenly_and_the_last_epoch():
         assert learn.count.epochs == want
     learn.count.epochs = []; learn.validate(); assert len(learn.count.epochs) == 1 # `validate` itself is never skipped
 
+def test_valid_last_is_few_valids_of_one():
+    "Lesson 2's `ValidLast` and lesson 3's `FewValids(1)` validate the same epochs: the last of each `fit`"
+    from fastai.test_utils import synth_learner
+    from transfer_course.text import ValidLast
+    class Count(Callback):
+        def before_fit(self): self.epochs = getattr(self, 'epochs', [])
+        def before_validate(self): self.ran = True
+        def after_cancel_validate(self): self.ran = False
+        def after_validate(self):
+            if self.ran: self.epochs.append((self.n_epoch, self.epoch, self.training))
+    def seen(cb):
+        learn = synth_learner(cuda=False, cbs=[cb, Count()])
+        with learn.no_bar(), learn.no_logging():
+            for n in (1, 2, 5): learn.fit(n) # (each `fit` counts from epoch 0)
+            learn.validate(); learn.get_preds()
+        return learn.count.epochs
+    last, one = seen(ValidLast()), seen(FewValids(1))
+    assert last == one and last[:3] == [(1, 0, False), (2, 1, False), (5, 4, False)] and len(last) == 5 # and `validate`, `get_preds` ran
+
 def test_pixels_baseline_uses_the_runs_draws_and_validation_set(monkeypatch):
     t, asked = vision_task(True), []
     pixels = ImageTask.pixels

@@ -140,6 +140,17 @@ def test_saved_model_pipeline_predicts_the_same(pets):
         a, b = dls.test_dl([f]).one_batch()[0], idls.test_dl([f]).one_batch()[0]
         assert torch.equal(a, b)
 
+def test_dataloaders_arguments_show_and_pass_through(pets, tmp_path):
+    "`fast_dls` shows the `Datasets.dataloaders` arguments it passes on (not the one it sets), and passes them"
+    import inspect
+    files, labels, cache = pets
+    ps = inspect.signature(fast_dls).parameters
+    assert {'path', 'shuffle', 'drop_last'} <= set(ps) and 'dl_type' not in ps and 'kwargs' not in ps
+    dls = fast_dls(files, labels, list(range(0, len(files), 5)), size=32, bs=8, cache=cache, verbose=False, path=tmp_path, drop_last=False)
+    assert dls.path == tmp_path and dls.train.drop_last is False
+    with pytest.raises(TypeError, match='takes no num_workers'): fast_dls(files, labels, [0], cache=cache, num_workers=2)
+    with pytest.raises(ValueError, match='smaller than the training images'): fast_infer_dls(dls.vocab, 64, cache_size=32, device='cpu')
+
 def test_a_fast_path_model_reloads_through_the_fast_path(tmp_path):
     "`save_safe` records the cache's side and `load_safe` rebuilds that pipeline: on noise (not flat colours) the plain one gives other pixels"
     from transfer_course.vision import image_learner

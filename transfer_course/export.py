@@ -7,7 +7,7 @@ Docs: https://transfer-course.github.io/transfer_course/export.html.md"""
 # %% auto #0
 __all__ = ['FORMAT', 'FILES', 'LOADERS', 'CHECKS', 'TASK_MODULES', 'SAVE_HOW', 'COPY', 'NO_LABELS', 'check_dest', 'clear_parts',
            'save_safe', 'BadCfg', 'read_cfg', 'check_cfg', 'weight_shapes', 'load_weights', 'load_safe', 'json_labels',
-           'cfg_entry', 'cfg_vocab', 'check_head', 'PredictOnly', 'stand_in']
+           'is_count', 'is_number', 'cfg_entry', 'cfg_vocab', 'check_head', 'PredictOnly', 'stand_in']
 
 # %% ../nbs/03_export.ipynb #c002
 import re, json, math, shutil, importlib
@@ -141,7 +141,9 @@ def weight_shapes(path)->dict:
     except (SafetensorError, OSError) as e: raise ValueError(f"{f} cannot be read ({e}): the file is damaged or cut short; {COPY}") from None
 
 # %% ../nbs/03_export.ipynb #c010
-def load_weights(model, path):
+def load_weights(model, # The model config.json describes, built with random weights
+                 path # The saved folder
+                ):
     "Fill `model` with the weights in `path/model.safetensors`, requiring every tensor to match"
     f = Path(path)/'model.safetensors'
     try: load_model(model, str(f), strict=True)
@@ -178,8 +180,16 @@ def _label_problem(labels:list)->str|None:
 
 def _short(v, n=60)->str: r = repr(v); return r if len(r)<=n else r[:n]+'...'
 
-def _int(v, lo:int=1, hi:int=4096)->bool: return isinstance(v, int) and not isinstance(v, bool) and lo<=v<=hi
-def _num(v, lo:float=-math.inf, hi:float=math.inf)->bool:
+def is_count(v, # A value read from config.json
+             lo:int=1, hi:int=4096 # Its range (by default, that of an image side in pixels)
+            )->bool:
+    "Is `v` a whole number (a bool is not) from `lo` to `hi`?"
+    return isinstance(v, int) and not isinstance(v, bool) and lo<=v<=hi
+
+def is_number(v, # A value read from config.json
+              lo:float=-math.inf, hi:float=math.inf # Its range
+             )->bool:
+    "Is `v` a finite number (a bool is not) from `lo` to `hi`?"
     return isinstance(v, (int,float)) and not isinstance(v, bool) and math.isfinite(v) and lo<=v<=hi
 
 def cfg_entry(cfg:dict, # A config from config.json
@@ -196,7 +206,10 @@ def cfg_entry(cfg:dict, # A config from config.json
     if not ok(v := cfg[key]): raise BadCfg(f"{f} has {key!r} {_short(v)}, where a saved model has {want}")
     return v
 
-def cfg_vocab(cfg:dict, f, n_out=None)->list:
+def cfg_vocab(cfg:dict, # A config from config.json
+              f, # The file, for the messages
+              n_out:int|None=None # The number of classes the config gives elsewhere, to match
+             )->list:
     "`cfg['vocab']`, checked: a list of distinct labels (strings or numbers) fit to print, `n_out` of them if given"
     v = cfg_entry(cfg, 'vocab', f, lambda v: isinstance(v, list) and 1<=len(v)<=100_000 and all(isinstance(o, (str,int,float,bool)) for o in v),
                   'a list of labels, strings or numbers')
@@ -204,7 +217,10 @@ def cfg_vocab(cfg:dict, f, n_out=None)->list:
     if n_out is not None and n_out!=len(v): raise BadCfg(f"{f} says the model has {n_out} classes ('n_out') but lists {len(v)} labels ('vocab')")
     return v
 
-def check_head(shape, n:int, f):
+def check_head(shape, # The last layer's weight shape, from the safetensors header (`None`: not checked)
+               n:int, # The number of classes the config gives
+               f # The config file, for the message
+              ):
     "Refuse weights whose last layer (`shape`, from the safetensors header) has other than `n` outputs, before any model is built"
     if shape is not None and shape[0]!=n: raise BadCfg(
         f"{f} describes a model with {n} classes, but the last layer in {Path(f).parent/'model.safetensors'} has {shape[0]} outputs",

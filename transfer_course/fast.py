@@ -90,7 +90,10 @@ def ceiling_speed(model, # A model; a copy of it is trained
 class SpeedCB(Callback):
     "Time `n` training batches after `warm`, then end the fit (validation is skipped)"
     order = 100
-    def __init__(self, n=20, warm=5, max_secs=60.): store_attr(); self.i,self.k,self.secs = 0,0,None
+    def __init__(self, n:int=20, # Batches to time
+                 warm:int=5, # Batches to run first, untimed
+                 max_secs:float=60. # Stop timing after this long
+                ): store_attr(); self.i,self.k,self.secs = 0,0,None
     def before_validate(self): raise CancelValidException()
     def after_batch(self):
         if not self.training: return

