@@ -1,5 +1,6 @@
 "The lesson-3 checks have power: they pass for a real transfer and fail for a broken one (weights not loaded, body never trained)."
 import pytest, timm
+import pandas as pd
 from safetensors.torch import save_file
 from fastai.learner import Learner
 from fastai.callback.core import Callback
@@ -310,3 +311,12 @@ def test_resume_refuses_a_report_from_before_a_setting_existed(tmp_path):
     run_grid(Counting(), [2], seeds=1, out=tmp_path / 'r', quiet=True)
     with pytest.raises(FileExistsError, match=r"scratch_steps differ; it was written by an older version of the course, before scratch_steps existed"):
         run_grid(Newer(), [2], seeds=1, out=tmp_path / 'r', quiet=True, resume=True)
+
+def test_text_task_on_your_file_takes_the_modes_settings(tmp_path):
+    "`text_task(quick=False, data=...)` runs with full mode's batches, validations and steps, as IMDB does; `n_valid` may be given"
+    f = tmp_path / 't.csv'
+    pd.DataFrame(dict(text=[f"text {i} {'good' if i % 2 else 'bad'}" for i in range(200)], label=['pos', 'neg'] * 100)).to_csv(f, index=False)
+    full, quick = text_task(False, data=f), text_task(True, data=f)
+    assert (full.bs, full.valid_last, full.scratch_steps, full.n_valid) == (32, False, 120, None)
+    assert (quick.bs, quick.valid_last, quick.scratch_steps) == (16, True, 48)
+    assert text_task(True, data=f, n_valid=10).n_valid == 10 and text_task(False, data=f, bs=8).bs == 8

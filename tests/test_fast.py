@@ -117,6 +117,13 @@ def test_cache_room_is_what_the_os_can_give_within_a_container(pets, tmp_path, m
     assert fd._free_ram() == 3.5*2**30 # half of that GiB is file cache the kernel can drop
     (tmp_path/'memory.current').write_text(f'{4*2**30 - 1000}\n'); (tmp_path/'memory.stat').unlink()
     with pytest.raises(MemoryError, match=r'The cache needs .* GiB and 0.0 GiB is available: cache smaller squares'): ImageCache(files[:4], 32, 'cpu')
+    (tmp_path/'memory.current').write_text(f'{5*2**30}\n') # over the limit (the kernel reclaims lazily): no room, not negative room
+    assert fd._free_ram() == 0
+    v1 = tmp_path/'v1'; (v1/'memory').mkdir(parents=True); monkeypatch.setattr(fd, '_CGROUP', v1) # cgroup v1, as older Docker and Kubernetes nodes
+    (v1/'memory/memory.limit_in_bytes').write_text(f'{2**63 - 4096}\n'); (v1/'memory/memory.usage_in_bytes').write_text(f'{2**30}\n')
+    assert fd._free_ram() == 10*2**30 # v1's 'no limit'
+    (v1/'memory/memory.limit_in_bytes').write_text(f'{4*2**30}\n'); (v1/'memory/memory.stat').write_text(f'cache {2**29}\ntotal_inactive_file {2**29}\n')
+    assert fd._free_ram() == 3.5*2**30
 
 def test_two_processes_through_accelerate(tmp_path):
     "`accelerate launch` starts 2 CPU processes (gloo); both fine-tune on the quick stand-in through the fast path"

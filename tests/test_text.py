@@ -690,3 +690,10 @@ def test_utf8_read_with_a_single_byte_encoding_is_said(tmp_path):
     with pytest.raises(ValueError, match="It looks like UTF-8 text, the default: leave out the encoding"): read_texts(f, encoding='cp1252')
     f.write_text('text,label\nTrès bon,pos\nNul à éviter,neg\nGood,pos\nBad,neg\n', encoding='cp1252') # a real cp1252 file: read, nothing said
     with warnings.catch_warnings(): warnings.simplefilter('error'); assert read_texts(f, encoding='cp1252').text.iloc[0] == 'Très bon'
+
+def test_encoding_many_texts_draws_no_bar_into_a_log(capsys):
+    "Tokenising in pieces shows a progress bar in a notebook or terminal, not in a log, where it would be redrawn text"
+    from transformers import AutoTokenizer
+    tfm = HFTokenize(AutoTokenizer.from_pretrained(minilm_dir()), minilm_dir())
+    assert len(tfm.encode_all([f"text number {i}" for i in range(30)], chunk=8)) == 30
+    assert capsys.readouterr().out == ''

