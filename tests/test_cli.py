@@ -533,16 +533,22 @@ def test_predicts_column_check_is_the_librarys(tmp_path):
 def test_compare_measures_images_with_trains_batchnorm_recipe(photos):
     "`compare --data` must time the recipe `train` would use on that folder: pretrained BatchNorm statistics kept unless --train-bn"
     import inspect
-    from transfer_course.cli import _task, _vision_learner, compare, train
+    from transfer_course.cli import _task, _vision_learner, _checked, compare, train
     from transfer_course.vision import KeepBNStats
     keeps = lambda learn: any(isinstance(c, KeepBNStats) for c in learn.cbs)
     assert inspect.signature(compare).parameters['train_bn'].default == inspect.signature(train).parameters['train_bn'].default
     for train_bn in (False, True):
-        t = _task('vision', str(photos), None, None, False, 1, 32, None, train_bn=train_bn)
+        t = _task(_opts(compare, data=str(photos), epochs=1, size=32, train_bn=train_bn))
         assert t.bn_stats == (not train_bn) and t.cfg()['bn_stats'] == (not train_bn)  # recorded: --resume refuses to mix the two
-        learn = _vision_learner(photos, 'folder', None, None, 32, 4, 0.2, False, 1, train_bn, None)[0]
+        learn = _vision_learner(_checked(_opts(train, task='vision', data=str(photos), size=32, bs=4, epochs=1, train_bn=train_bn)))[0]
         assert keeps(t.learner(2, 0, True)) == keeps(learn) == (not train_bn)
-    assert _task('vision', None, None, None, False, 1, None, None).bn_stats  # the built-in data too, as `train` does
+    assert _task(_opts(compare, epochs=1)).bn_stats  # the built-in data too, as `train` does
+
+def _opts(f, **kw):
+    "The options command `f` gets when given `kw`: its defaults, then `kw`"
+    import inspect
+    from fastcore.basics import AttrDict
+    return AttrDict({k: p.default for k, p in inspect.signature(f).parameters.items() if p.default is not p.empty}, **kw)
 
 def test_compare_says_what_always_answering_the_majority_scores_and_warns_on_a_target_at_or_below(tmp_path, capsys):
     "A 4:1 folder: 'blue' is 8 of the 10 validation images, so a target of 0.75 is 'reached' by answering 'blue' to everything"
@@ -583,3 +589,17 @@ def test_the_recipe_hint_only_when_the_recipe_alone_differs():
     assert _recipe_hint(other, False) is other
     alone = OtherSettings("r holds a report with other settings (bn_stats differ), so it cannot be resumed", ['bn_stats'])
     assert str(_recipe_hint(alone, False)).endswith('add --train-bn to resume it') and 'leave out --train-bn' in str(_recipe_hint(alone, True))
+
+def test_compare_prints_the_chance_line_whatever_the_labels_hold(tmp_path, capsys, monkeypatch):
+    "compare's summary is made from the runs (`accuracy_md`), not cut out of the report's Markdown: a label holding '![' is printed whole"
+    import pandas as pd
+    from transfer_course import experiment
+    from transfer_course.cli import main
+    (tmp_path / 'r.csv').write_text('text,label\n' + ''.join(f'review {i},{"![neg]" if i % 5 else "pos"}\n' for i in range(50)))
+    runs = pd.DataFrame([dict(task='text', start=s, n=4, seed=0, accuracy=0.9, seconds=1.0, validations=1, lr=1e-3, body_move=None,
+                              device='cpu', curve='[[1.0, 0.9]]') for s in ('pretrained', 'scratch')])
+    monkeypatch.setattr(experiment, 'run_grid', lambda *a, **k: runs)
+    main(['compare', '--task', 'text', '--data', str(tmp_path / 'r.csv'), '--out', str(tmp_path / 'c'), '--target', '0.85', '--quiet'])
+    out = capsys.readouterr().out
+    assert out.startswith('## Accuracy (mean over seeds) and seconds per run\n\n| labelled texts |')
+    assert "\n\nChance: always answering '![neg]' scores 0.800 on this validation set (8 of its 10 items).\n\nReport: " in out

@@ -320,3 +320,31 @@ def test_text_task_on_your_file_takes_the_modes_settings(tmp_path):
     assert (full.bs, full.valid_last, full.scratch_steps, full.n_valid) == (32, False, 120, None)
     assert (quick.bs, quick.valid_last, quick.scratch_steps) == (16, True, 48)
     assert text_task(True, data=f, n_valid=10).n_valid == 10 and text_task(False, data=f, bs=8).bs == 8
+
+def test_a_save_that_fails_leaves_the_last_one_whole_and_nothing_half_written(tmp_path, monkeypatch):
+    "`_save` writes each file to a hidden name first: a failing write (a full disk) leaves no file behind, visible or hidden"
+    import errno, pandas as pd
+    from transfer_course.experiment import _save
+    out = tmp_path / 'r'
+    run_grid(Counting(), [2], seeds=1, out=out, quiet=True)
+    before = {f.name: f.read_bytes() for f in out.iterdir()}
+    from pathlib import Path
+    def full(self, f, *a, **k): Path(f).write_text('[{"half'); raise OSError(errno.ENOSPC, 'No space left on device')
+    monkeypatch.setattr(pd.DataFrame, 'to_json', full)
+    with pytest.raises(OSError, match='No space left'): _save(pd.read_csv(out / 'runs.csv'), out, {})
+    assert sorted(f.name for f in out.iterdir()) == sorted(before) and (out / 'runs.json').read_bytes() == before['runs.json']
+
+def test_a_first_run_grid_that_fails_leaves_no_folder(tmp_path):
+    with pytest.raises(KeyboardInterrupt): run_grid(Counting(fail_at=0), [2], seeds=1, out=tmp_path / 'r', quiet=True)
+    assert not (tmp_path / 'r').exists()
+    (tmp_path / 'mine').mkdir() # one that was there before stays, empty or not
+    with pytest.raises(KeyboardInterrupt): run_grid(Counting(fail_at=0), [2], seeds=1, out=tmp_path / 'mine', quiet=True)
+    assert (tmp_path / 'mine').is_dir()
+
+def test_the_accuracy_section_is_the_reports(tmp_path):
+    "`compare` prints `accuracy_md`; the report holds the same section, whatever its labels hold (Markdown's image mark '![' too)"
+    df = run_grid(Counting(), [2, 5], seeds=1, quiet=True)
+    labs = ['![x]'] * 8 + ['y'] * 2
+    acc = accuracy_md(df, 'items', labs)
+    assert acc.startswith('## Accuracy (mean over seeds)') and acc.endswith("Chance: always answering '![x]' scores 0.800 on this validation set (8 of its 10 items).")
+    assert f"\n\n{acc}\n\n![accuracy vs labelled examples]" in report(df, tmp_path / 'rep', target=0.9, unit='items', valid_labels=labs)

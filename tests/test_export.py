@@ -176,3 +176,15 @@ def test_every_savable_option_loads_back(tmp_path, tfm, kw):
         for i in range(4): Image.new('RGB', (40 + i, 40), tuple(v + 5*i for v in col)).save(d/c/f'{i}.jpg')
     learn = image_learner(tfm(folder_dls(d, size=32, bs=4, num_workers=0, device='cpu')), 'resnet18', pretrained=False, **kw)
     _round_trip(learn, tmp_path, learn.dls.valid_ds.items[0])
+
+def test_a_failed_save_leaves_no_folder_it_made_and_keeps_the_old_model(dls, tmp_path, monkeypatch):
+    "A full disk mid-save: the old model is whole, no hidden part is left, and a folder the save made is removed, not left empty"
+    import os, errno
+    from transfer_course import export
+    learn = image_learner(dls, resnet18, pretrained=False)
+    m = save_safe(learn, tmp_path/'m'); keep = (m/'model.safetensors').read_bytes()
+    monkeypatch.setattr(export, 'save_model', lambda *a, **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, 'No space left on device')))
+    for d in (m, tmp_path/'new'/'m'):
+        with pytest.raises(OSError, match=f'No space left to write {re.escape(str(d))}'): save_safe(learn, d, overwrite=True)
+    assert sorted(os.listdir(m)) == ['config.json', 'model.safetensors'] and (m/'model.safetensors').read_bytes() == keep
+    assert os.listdir(tmp_path/'new') == [] # the folder this save made is gone (its parent, made too, is not the save's folder)

@@ -697,3 +697,13 @@ def test_encoding_many_texts_draws_no_bar_into_a_log(capsys):
     tfm = HFTokenize(AutoTokenizer.from_pretrained(minilm_dir()), minilm_dir())
     assert len(tfm.encode_all([f"text number {i}" for i in range(30)], chunk=8)) == 30
     assert capsys.readouterr().out == ''
+
+def test_a_failed_save_leaves_the_old_model_whole(small, tmp_path, monkeypatch):
+    "A full disk as the weights are written: the saved model (weights, config, tokenizer folder) is as it was, and nothing is left over"
+    import errno
+    from transfer_course import export
+    d = save_hf(small, tmp_path/'m'); files = lambda: {p.relative_to(d): p.read_bytes() for p in d.rglob('*') if p.is_file()}
+    before = files()
+    monkeypatch.setattr(export, 'save_model', lambda *a, **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, 'No space left on device')))
+    with pytest.raises(OSError, match=f"No space left to write {d}"): save_hf(small, d, overwrite=True)
+    assert files() == before and sorted(p.name for p in d.iterdir()) == ['config.json', 'hf', 'model.safetensors']

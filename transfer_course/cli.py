@@ -11,13 +11,13 @@ __all__ = ['TASKS', 'MIN_SIZE', 'VISION_OPTS', 'TEXT_OPTS', 'DATA_OPTS', 'COMMAN
 # %% ../nbs/60_cli.ipynb #c002
 import re, sys, os, codecs, platform, warnings
 from functools import partial
-from contextlib import nullcontext, contextmanager, ExitStack
+from contextlib import nullcontext, contextmanager
 from pathlib import Path
 from inspect import signature, Parameter
 from typing import Annotated
 from importlib.metadata import version, PackageNotFoundError
 from fastcore.script import anno_parser
-from fastcore.basics import ifnone, chunked
+from fastcore.basics import ifnone, chunked, AttrDict
 from fastcore.xtras import modified_env
 from .core import * # light: PyTorch and fastai load only when a command needs them
 
@@ -58,23 +58,29 @@ def _not_inside(out:Path, data, default:bool):
         f"--out {out}{' (the default)' if default else ''} is inside the data folder {data}: what is saved there would be read "
         f"as data next time (a class named after its folder). Give an --out outside {data}")
 
-def _task(task, data, label, text_col, full, epochs, size, encoding, valid_name=None, sep=None, train_bn=False, scratch_steps=None):
-    "The experiment task the options describe (images: `train`'s recipe, pretrained BatchNorm statistics kept unless `train_bn`)"
+def _checked(o:AttrDict)->AttrDict:
+    "The options `o` that `train` and `compare` share, checked before anything is built; defaults filled in, `data` found"
+    o = AttrDict(o)
+    if o.task not in TASKS: raise ValueError(f"unknown task {o.task!r}; choose one of: {', '.join(TASKS)}")
+    _positive(**{k:o[k] for k in ('epochs','size','bs','scratch_steps') if k in o})
+    _not_for(o.task, o.data, **{k:o[k] for k in ('size','train_bn','label','text_col','encoding','sep','valid_name')})
+    o.label, o.text_col, o.encoding = _defaults(o.task, o.label, o.text_col, o.encoding); o.sep = _sep(o.sep)
+    _offline_ready(o.task, o.full, o.get('arch'))
+    if o.task=='vision' and o.size is not None and o.size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {o.size}")
+    if o.data is not None: o.data = _exists(o.data)
+    return o
+
+def _task(o:AttrDict):
+    "The experiment task `compare`'s options `o` describe (images: `train`'s recipe, pretrained BatchNorm statistics kept unless `train_bn`)"
+    o = _checked(o)
     from transfer_course import experiment as ex
-    if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
-    _positive(epochs=epochs, size=size, scratch_steps=scratch_steps)
-    _not_for(task, data, size=size, train_bn=train_bn, label=label, text_col=text_col, encoding=encoding, sep=sep, valid_name=valid_name)
-    label, text_col, encoding, sep = *_defaults(task, label, text_col, encoding), _sep(sep)
-    _offline_ready(task, full, None)
-    if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
-    kw = {k:v for k,v in dict(epochs=epochs, size=size, scratch_steps=scratch_steps).items() if v is not None}
-    quick = not full
-    if task=='vision':
-        kw['bn_stats'] = not train_bn # as `train`: recorded in config.json, so --resume never mixes the two recipes
-        if data is None: return ex.vision_task(quick, **kw)
-        return ex.ImageTask(_exists(data), label, quick=quick, valid_name=valid_name, **kw)
-    if data is None: return ex.text_task(quick, **kw)
-    return ex.text_task(quick, data=_exists(data), text_col=text_col, label_col=label, encoding=encoding, sep=sep, **kw)
+    kw = {k:o[k] for k in ('epochs','size','scratch_steps') if o[k] is not None}
+    if o.task=='vision':
+        kw['bn_stats'] = not o.train_bn # as `train`: recorded in config.json, so --resume never mixes the two recipes
+        if o.data is None: return ex.vision_task(not o.full, **kw)
+        return ex.ImageTask(o.data, o.label, quick=not o.full, valid_name=o.valid_name, **kw)
+    if o.data is None: return ex.text_task(not o.full, **kw)
+    return ex.text_task(not o.full, data=o.data, text_col=o.text_col, label_col=o.label, encoding=o.encoding, sep=o.sep, **kw)
 
 def _exists(p)->Path:
     "Path `p`, with `~` expanded (cmd, PowerShell and `--data=~/x` leave it to us), if it exists"
@@ -138,6 +144,7 @@ def compare(task:str='vision', # What to compare on: vision or text
             quiet:bool=False, # Only the final summary
            ):
     "Pretrained vs scratch (and, on images, a raw-pixel baseline) over labelled-set sizes: runs, plots and a Markdown report"
+    o = AttrDict(locals()) # the options, for `_task`
     from transfer_course import experiment as ex
     from transfer_course.data import below_chance
     from fastai.torch_core import num_distrib
@@ -147,7 +154,7 @@ def compare(task:str='vision', # What to compare on: vision or text
     if target is not None and not 0 < target <= 1: raise ValueError(f"--target is an accuracy between 0 and 1 (e.g. 0.9), got {target}")
     if price is not None and price < 0: raise ValueError(f"--price must not be negative, got {price}")
     if resume and force: raise ValueError("--resume continues a report and --force replaces it: give one of them")
-    t = _task(task, data, label, text_col, full, epochs, size, encoding, valid_name, sep, train_bn, scratch_steps)
+    t = _task(o)
     target, labels = ifnone(target, t.target), t.valid_labels()
     if low := below_chance(target, labels): warn(low) # before training; `report` says it again, which `main` shows once
     out, default = (Path(out).expanduser(), False) if out else (runs_dir(f"compare-{task}"), True)
@@ -157,8 +164,8 @@ def compare(task:str='vision', # What to compare on: vision or text
     with writing(out, "choose another --out (the runs finished so far are saved: free some space, then run the same command with --resume)"):
         try: df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
         except FileExistsError as e: raise _recipe_hint(e, train_bn) from None
-        md = ex.report(df, out, target=target, price_per_hour=price, unit=t.unit, title=f"Pretrained vs scratch: {task}", valid_labels=labels)
-    print(md.split('![')[0].split('\n\n', 2)[-1].strip()) # the accuracy table, and what always answering one class scores
+        ex.report(df, out, target=target, price_per_hour=price, unit=t.unit, title=f"Pretrained vs scratch: {task}", valid_labels=labels)
+    print(ex.accuracy_md(df, t.unit, labels)) # the accuracy table, and what always answering one class scores
     print(f"\nReport: {out/'report.md'} (plots, labels needed, time and cost to target)")
     return df
 
@@ -181,35 +188,15 @@ def train(task:str, # vision or text
           force:bool=False, # Overwrite a model already saved in --out
          ):
     "Fine-tune a pretrained model on your data and save it safely (safetensors + JSON)"
-    from transfer_course.export import check_dest
+    o = _checked(AttrDict(locals()))
+    from transfer_course.export import check_dest, saving_into
     from fastai.torch_core import rank_distrib
-    if task not in TASKS: raise ValueError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
-    _positive(epochs=epochs, size=size, bs=bs)
-    _not_for(task, data, size=size, train_bn=train_bn, label=label, text_col=text_col, encoding=encoding, sep=sep, valid_name=valid_name)
-    label, text_col, encoding, sep = *_defaults(task, label, text_col, encoding), _sep(sep)
     if not 0 < valid_pct < 1: raise ValueError(f"--valid-pct is the share of each class held out, between 0 and 1 (e.g. 0.2), got {valid_pct}")
-    _offline_ready(task, full, arch)
-    if task=='vision' and size is not None and size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {size}")
-    out, arch, default = Path(out or f"models/{task}").expanduser(), arch and os.path.expanduser(arch), out is None # a text model's folder too
-    if data is not None: data = _exists(data)
-    _not_inside(out, data, default)
-    check_dest(out, force); _writable(out) # refuse before training, not after
-    with _holding(out, force) if rank_distrib()==0 else nullcontext() as before: # no other run saves into `out` until this one has
-        return _train(task, data, out, label, text_col, encoding, sep, epochs, arch, size, bs, valid_pct, valid_name, full, train_bn, force, before)
-
-@contextmanager
-def _holding(out:Path, force:bool):
-    "Hold `out` (made if need be) for this process, checked again once held; yield what is saved there now (`_saved`)"
-    from transfer_course.export import check_dest
-    made = not out.exists()
-    try:
-        with ExitStack() as held:
-            with writing(out, "choose another --out"): # (a full disk can refuse the lock file too)
-                out.mkdir(parents=True, exist_ok=True); held.enter_context(folder_lock(out, 'transfer-course'))
-            check_dest(out, force) # another run may have saved there since the check before
-            yield _saved(out)
-    finally:
-        if made and out.is_dir() and not any(out.iterdir()): out.rmdir() # a run that saved nothing leaves no empty folder
+    o.out, o.arch = Path(out or f"models/{task}").expanduser(), arch and os.path.expanduser(arch) # a text model's folder too
+    _not_inside(o.out, o.data, default=out is None)
+    check_dest(o.out, force); _writable(o.out) # refuse before training (in every process), not after
+    with saving_into(o.out, force, "choose another --out") if rank_distrib()==0 else nullcontext(): # no other run saves into `out` until this one has
+        return _train(o, _saved(o.out))
 
 def _saved(out:Path)->tuple:
     "What a model saved in `out` is now: the names, sizes and times of its files, to tell whether another run saved there meanwhile"
@@ -236,15 +223,16 @@ def _sibling(out:Path)->Path:
     "The first of OUT-2, OUT-3, ... that does not exist"
     return next(p for i in range(2, 10_000) if not (p := out.with_name(f"{out.name}-{i}")).exists())
 
-def _train(task, data, out, label, text_col, encoding, sep, epochs, arch, size, bs, valid_pct, valid_name, full, train_bn, force, before):
-    "`train` once its options are checked and `out` is held"
+def _train(o:AttrDict, # `train`'s options, checked
+           before:tuple # What was saved in `o.out` when it was held (`_saved`)
+          ):
+    "`train` once its options are checked and `o.out` is held"
     from transfer_course.export import json_labels
     device_report(verbose=False) # (where it must, it turns fastai from an MPS this Mac cannot use to the CPU, and says so)
     from transfer_course.fastdata import join_processes, LogTable # importing `fastdata` also lets gloo share each epoch's order
     st = join_processes()
     from fastai.distributed import rank0_first, rank_distrib
-    make = _vision_learner if task=='vision' else _text_learner
-    learn, fit, save = rank0_first(make, data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name, sep)
+    learn, fit, save = rank0_first(_vision_learner if o.task=='vision' else _text_learner, o)
     json_labels(learn.dls.vocab) # labels a saved model could not hold are refused now, not after training
     bar = nullcontext() if sys.stdout.isatty() else learn.no_bar() # a log file gets the epoch table, not redrawn bars
     if not sys.stdout.isatty(): learn.add_cb(LogTable())
@@ -254,6 +242,7 @@ def _train(task, data, out, label, text_col, encoding, sep, epochs, arch, size, 
             else: # every process validates its share; the metrics are gathered across them
                 with learn.distrib_ctx(sync_bn=st.device.type=='cuda', in_notebook=False): fit(); res = learn.validate()
         if rank_distrib()!=0: return
+        out, force = o.out, o.force
         if _saved(out)!=before: # saved there meanwhile, by a process that did not ask for the folder (an older version, a copy)
             new = _sibling(out)
             print(f"transfer-course: note: another run saved a model into {out} while this one trained, so it is left as it is; "
@@ -267,34 +256,34 @@ def _train(task, data, out, label, text_col, encoding, sep, epochs, arch, size, 
     finally:
         if st is not None: st.destroy_process_group() # a gloo group left open can abort the process at exit
 
-def _vision_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name=None, sep=None):
-    "The learner, how to fit it and how to save it, for `train vision`"
+def _vision_learner(o:AttrDict):
+    "The learner, how to fit it and how to save it, for `train vision` with options `o`"
     from fastai.vision.all import accuracy, AccumMetric
     from transfer_course.data import pets_path
     from transfer_course.vision import image_learner, settings, auto_dls
     from transfer_course.fastdata import fast_ok
     from transfer_course.export import save_safe
     from fastai.distributed import rank_distrib
-    s = settings(not full)
-    path, label = (pets_path(not full), 'pets') if data is None else (data, label)
-    size, fast = size or s['size'], fast_ok(verbose=False)
+    s = settings(not o.full)
+    path, label = (pets_path(not o.full), 'pets') if o.data is None else (o.data, o.label)
+    size, fast = o.size or s['size'], fast_ok(verbose=False)
     if rank_distrib()==0: print(f"data: {'the fast path (decoded once, augmented on the GPU)' if fast else 'fastai standard pipeline'}")
-    dls = auto_dls(path, label, fast=fast, valid_pct=valid_pct, valid_name=valid_name, size=size, presize=2*size if size!=s['size'] else s['presize'],
-                   bs=bs or s['bs'], num_workers=0 if not full else None)
-    learn = image_learner(dls, arch or s['arch'], quick=not full, metrics=AccumMetric(accuracy, flatten=False), keep_bn=not train_bn) # gathered over processes
-    return learn, partial(learn.fine_tune, epochs or s['epochs'], s['lr'] or 2e-3), save_safe
+    dls = auto_dls(path, label, fast=fast, valid_pct=o.valid_pct, valid_name=o.valid_name, size=size, presize=2*size if size!=s['size'] else s['presize'],
+                   bs=o.bs or s['bs'], num_workers=0 if not o.full else None)
+    learn = image_learner(dls, o.arch or s['arch'], quick=not o.full, metrics=AccumMetric(accuracy, flatten=False), keep_bn=not o.train_bn) # gathered over processes
+    return learn, partial(learn.fine_tune, o.epochs or s['epochs'], s['lr'] or 2e-3), save_safe
 
-def _text_learner(data, label, text_col, arch, size, bs, valid_pct, full, epochs, train_bn, encoding, valid_name=None, sep=None):
-    "The learner, how to fit it and how to save it, for `train text`"
+def _text_learner(o:AttrDict):
+    "The learner, how to fit it and how to save it, for `train text` with options `o`"
     from fastai.metrics import accuracy, AccumMetric
     from transfer_course import text as tx
     from transfer_course.data import read_texts
     from transfer_course.models import minilm_dir
-    if data is not None: df = read_texts(data, text_col, label, encoding=encoding, valid_pct=valid_pct, sep=sep)
-    else: df = tx.subset(tx.tweets(), tx.N_TRAIN, tx.N_VALID) if not full else tx.imdb()
-    dls = tx.hf_dls(df, arch or (tx.HF_NAME if full else minilm_dir()), text_col, label, bs=bs or 16)
+    if o.data is not None: df = read_texts(o.data, o.text_col, o.label, encoding=o.encoding, valid_pct=o.valid_pct, sep=o.sep)
+    else: df = tx.subset(tx.tweets(), tx.N_TRAIN, tx.N_VALID) if not o.full else tx.imdb()
+    dls = tx.hf_dls(df, o.arch or (tx.HF_NAME if o.full else minilm_dir()), o.text_col, o.label, bs=o.bs or 16)
     learn = tx.hf_learner(dls, metrics=AccumMetric(accuracy, flatten=False)) # under `accelerate launch`: every process's predictions
-    return learn, partial(tx.fit_text, learn, epochs or tx.EPOCHS), tx.save_hf
+    return learn, partial(tx.fit_text, learn, o.epochs or tx.EPOCHS), tx.save_hf
 
 # %% ../nbs/60_cli.ipynb #c012
 def _images(inputs)->list:
@@ -391,14 +380,14 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
     if not inputs: raise ValueError("the files given hold no texts")
     learn = load_safe(model)
     res, bad = [], []
-    from transfer_course.data import upright_image, SCAN_HINT
+    from transfer_course.data import upright_image
     for chunk in chunked(enumerate(inputs, 1), bs): # each image decoded once; results printed as each batch is done
         xs, ok = [], []
         for k,x in chunk:
             if vision:
                 try: x_in = upright_image(x) # also refuses 16-bit and floating-point pixels
                 except Exception as e: # report it and go on with the others
-                    bad.append(x); print(f"{_field(x)} is not a readable image ({type(e).__name__}: {str(e).replace(SCAN_HINT, '')})", file=sys.stderr); continue
+                    bad.append(x); print(f"{_field(x)} is not a readable image ({type(e).__name__}: {e})", file=sys.stderr); continue
             elif not x.strip(): bad.append(x); print(f"input {k} is an empty text", file=sys.stderr); continue
             else: x_in = x
             xs.append(x_in); ok.append(x)
@@ -482,11 +471,9 @@ def _main(argv:list):
     if cmd not in COMMANDS: _fail(f"unknown command {cmd!r}; choose one of: {', '.join(COMMANDS)}")
     f,pos = COMMANDS[cmd]
     args = vars(anno_parser(f, prog=f'transfer-course {cmd}', pos=pos).parse_intermixed_args(rest)) # options before or after the inputs
-    try: # the library's `is_quick()` answers as the command runs: quick mode unless --full
-        with modified_env(**{QUICK_VAR: '0' if args.get('full') else '1'}): _call(f, args) # returns nothing, or the console script would print it
-    except USER_ERRORS as e:
-        if isinstance(e, OfflineError) and args.get('full'): e = str(e).replace(QUICK_ADVICE, "Leave out --full to run offline (quick mode)")
-        _fail(e)
+    try: # the library's `is_quick()` answers as the command runs: quick mode unless --full; its advice names options (`in_cli`)
+        with modified_env(**{QUICK_VAR: '0' if args.get('full') else '1', CLI_VAR: '1'}): _call(f, args) # returns nothing, or the console script would print it
+    except USER_ERRORS as e: _fail(e)
     except KeyboardInterrupt:
         hint = " Runs finished so far are saved: run the same command with --resume to go on." if cmd=='compare' else ''
         print(f"\ntransfer-course: interrupted.{hint}", file=sys.stderr); sys.exit(130)

@@ -406,7 +406,7 @@ def below_chance(target:float, # An accuracy target
             "(--resume, resume=True) with that target reports on it without training again")
 
 # %% ../nbs/01_data.ipynb #c032
-SCAN_HINT = "; scan_images(folder) lists every unreadable file of a folder" # (Python advice: the command line leaves it out)
+SCAN_HINT = "; scan_images(folder) lists every unreadable file of a folder" # (Python advice: the command line leaves it out, `in_cli`)
 
 def upright_image(fn:Path|str|bytes|Tensor|np.ndarray|Image.Image # An image file, its bytes, or anything `PILImage.create` takes
                  )->PILImage: # (the annotation tells fastai's `test_dl` and `predict` which inputs this step takes)
@@ -415,7 +415,7 @@ def upright_image(fn:Path|str|bytes|Tensor|np.ndarray|Image.Image # An image fil
     try:
         with Image.open(io.BytesIO(fn) if isinstance(fn, bytes) else fn) as im: return _upright(im)
     except OSError as e: raise ValueError(f"{'These bytes' if isinstance(fn, bytes) else fn} cannot be read as an image "
-                                         f"({type(e).__name__}: {e}){SCAN_HINT}") from None
+                                         f"({type(e).__name__}: {e}){'' if in_cli() else SCAN_HINT}") from None
 
 def _upright(im:Image.Image)->PILImage:
     if im.mode in DEEP_MODES: raise ValueError(f"{im.mode} pixels (16-bit or floating point) are not supported: save it as an 8-bit image")

@@ -9,11 +9,11 @@ __all__ = ['NORMS', 'STARTS', 'PIXELS', 'OUT_FILES', 'MADE_BY', 'RUN_COLS', 'COL
            'BodyMove', 'even_bs', 'FewValids', 'scratch_epochs', 'run_result', 'ImageTask', 'vision_task', 'TextTask',
            'text_task', 'check_sizes', 'OtherSettings', 'run_grid', 'starts_of', 'by_size', 'labels_needed',
            'time_to_target', 'cost_table', 'transfer_gain', 'colors', 'plot_accuracy', 'plot_time', 'md_table',
-           'report']
+           'accuracy_md', 'report']
 
 # %% ../nbs/30_less_data_less_time.ipynb #c004
 import os, sys, gc, json, time, random, math, hashlib, numbers, socket
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd
 import matplotlib
@@ -382,14 +382,10 @@ def _prepare_out(out, cfg:dict, resume:bool, force:bool)->pd.DataFrame|None:
     return df
 
 def _save(df, out, cfg):
-    out = Path(out)
+    "Write the runs in `df`, and `cfg`, into `out`: each file to a hidden name first (`atomic_path`), so none is ever half-written"
     for name,write in [('runs.csv', lambda f: df[RUN_COLS].to_csv(f, index=False)), ('runs.json', lambda f: df[RUN_COLS].to_json(f, orient='records', indent=1)),
-                       ('config.json', lambda f: Path(f).write_text(json.dumps({**cfg, 'made_by': MADE_BY}, indent=1)))]:
-        tmp = out/(name+'.tmp'); write(tmp); tmp.replace(out/name) # never leave a half-written file
-
-def _lock(out:Path):
-    "Hold `out` for this process: a second `run_grid` writing into the same folder would lose the first one's runs"
-    return folder_lock(out, 'run_grid') # (core's: `train` holds its --out the same way)
+                       ('config.json', lambda f: f.write_text(json.dumps({**cfg, 'made_by': MADE_BY}, indent=1)))]:
+        with atomic_path(Path(out)/name) as f: write(f)
 
 # %% ../nbs/30_less_data_less_time.ipynb #c027
 def run_grid(task, # An `ImageTask` or `TextTask`
@@ -412,14 +408,10 @@ def run_grid(task, # An `ImageTask` or `TextTask`
     if not starts or set(starts)-set(known): raise ValueError(f"starts must be some of {known}, got {starts}")
     if resume and force: raise ValueError("resume=True continues a report and force=True replaces it: give one of them")
     cfg, dev = task.cfg(), str(default_device())
-    new_dir = out is not None and not Path(out).exists()
-    try:
-        with (_lock(_out_dir(out)) if out is not None else nullcontext()): # held before anything in `out` is read or replaced
-            old = _prepare_out(out, cfg, resume, force) if out is not None else None
-            return _run_grid(task, sizes, seeds, out, quiet, starts, cfg, dev, old)
-    except BaseException: # a first run that fails (or is interrupted) leaves no empty folder behind
-        if new_dir and Path(out).is_dir() and not any(Path(out).iterdir()): Path(out).rmdir()
-        raise
+    if out is None: return _run_grid(task, sizes, seeds, None, quiet, starts, cfg, dev, None)
+    with no_empty_folder(out), folder_lock(_out_dir(out), 'run_grid'): # held before `out` is read: another run_grid would lose these runs
+        old = _prepare_out(out, cfg, resume, force)
+        return _run_grid(task, sizes, seeds, out, quiet, starts, cfg, dev, old)
 
 def _run_grid(task, sizes, seeds, out, quiet, starts, cfg, dev, old):
     "`run_grid`'s loop, once `out` is checked and held"
@@ -560,6 +552,18 @@ def md_table(df:pd.DataFrame, # Any table
     rows = [list(map(str, df.columns))] + [[f(v) for v in r] for r in df.itertuples(index=False)]
     return '\n'.join('| ' + ' | '.join(r) + ' |' for r in [rows[0], ['---']*len(df.columns)] + rows[1:])
 
+def accuracy_md(df:pd.DataFrame, # Runs from `run_grid`
+                unit:str='labelled examples per class', # What a size counts (the task's `unit`)
+                valid_labels:list|None=None # The validation set's labels: then it says what always answering the most common scores
+               )->str:
+    "The report's accuracy section, in Markdown: mean accuracy, spread and seconds per size and start (what `compare` prints)"
+    b = by_size(df); b.loc[b.runs<2, 'spread'] = np.nan # one seed has no spread: '—', not 0.000
+    s = b.pivot(index='n', columns='start', values=['accuracy','spread','seconds'])
+    s = s[[(m,st) for m in ('accuracy','spread','seconds') for st in starts_of(df)]] # the lesson's starts first (a pivot sorts them by name)
+    s.columns = [f"{st} {m}" for m,st in s.columns]
+    chance = [] if valid_labels is None else [f"Chance: {chance_line(valid_labels)}."]
+    return '\n\n'.join(["## Accuracy (mean over seeds) and seconds per run", md_table(s.reset_index().rename(columns=dict(n=unit))), *chance])
+
 def report(df, out, # Runs and the folder to write into
            target:float, # Accuracy target for the cost table
            price_per_hour:float|None=None, # Device price per hour, for money
@@ -570,20 +574,14 @@ def report(df, out, # Runs and the folder to write into
     "Write plots and `report.md` into `out`; return the Markdown"
     if not len(df): raise ValueError("no runs to report: run `run_grid` first")
     c = cost_table(df, target, price_per_hour) # checks `target` and the price before anything is written
-    chance = [] if valid_labels is None else [f"Chance: {chance_line(valid_labels)}."]
+    acc = accuracy_md(df, unit, valid_labels)
     low = None if valid_labels is None else below_chance(target, valid_labels)
     if low: warn(low)
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     plot_accuracy(df, out/'accuracy_vs_labels.png', unit); plt.close('all')
     plot_time(df, out/'accuracy_vs_time.png'); plt.close('all')
-    b = by_size(df); b.loc[b.runs<2, 'spread'] = np.nan # one seed has no spread: '—', not 0.000
-    s = b.pivot(index='n', columns='start', values=['accuracy','spread','seconds'])
-    s = s[[(m,st) for m in ('accuracy','spread','seconds') for st in starts_of(df)]] # the lesson's starts first (a pivot sorts them by name)
-    s.columns = [f"{st} {m}" for m,st in s.columns]
-    s = s.reset_index().rename(columns=dict(n=unit))
     money = price_per_hour is not None
-    md = '\n\n'.join([f"# {title}", f"{df.task.iloc[0]}: {len(df)} runs on {', '.join(sorted(df.device.unique()))}; sizes in {unit}.",
-        "## Accuracy (mean over seeds) and seconds per run", md_table(s), *chance,
+    md = '\n\n'.join([f"# {title}", f"{df.task.iloc[0]}: {len(df)} runs on {', '.join(sorted(df.device.unique()))}; sizes in {unit}.", acc,
         "![accuracy vs labelled examples](accuracy_vs_labels.png) ![accuracy vs time](accuracy_vs_time.png)",
         *(["## Labels needed: scratch size that matches pretrained's accuracy",
            md_table(ln.rename(columns=dict(n=unit, pretrained_accuracy='pretrained accuracy', scratch_needs='scratch needs')))]

@@ -6,11 +6,12 @@ Docs: https://transfer-course.github.io/transfer_course/export.html.md"""
 
 # %% auto #0
 __all__ = ['FORMAT', 'FILES', 'LOADERS', 'CHECKS', 'TASK_MODULES', 'SAVE_HOW', 'COPY', 'NO_LABELS', 'check_dest', 'clear_parts',
-           'save_safe', 'BadCfg', 'read_cfg', 'check_cfg', 'weight_shapes', 'load_weights', 'load_safe', 'json_labels',
-           'is_count', 'is_number', 'cfg_entry', 'cfg_vocab', 'check_head', 'PredictOnly', 'stand_in']
+           'saving_into', 'save_safe', 'cfg_text', 'write_safe', 'BadCfg', 'read_cfg', 'check_cfg', 'weight_shapes',
+           'load_weights', 'load_safe', 'json_labels', 'is_count', 'is_number', 'cfg_entry', 'cfg_vocab', 'check_head',
+           'PredictOnly', 'stand_in']
 
 # %% ../nbs/03_export.ipynb #c002
-import re, json, math, shutil, importlib
+import re, json, math, importlib
 import numpy as np
 from pathlib import Path
 from fastai.callback.core import Callback
@@ -18,7 +19,9 @@ from fastai.data.core import DataLoaders
 from safetensors import SafetensorError, safe_open
 from safetensors.torch import save_model, load_model
 import os
+from contextlib import contextmanager, ExitStack
 from .core import *
+from .core import _rm
 
 # %% ../nbs/03_export.ipynb #c005
 FORMAT = 'transfer_course.safe/1'
@@ -62,11 +65,22 @@ _PART = re.compile(r'\.(model\.safetensors|config\.json|hf)\.(\d+)\.part')
 def clear_parts(path:Path):
     "Remove what saves into `path` that were killed left: hidden `.NAME.PID.part` files and folders of processes no longer running"
     for p in Path(path).iterdir():
-        if (m := _PART.fullmatch(p.name)) and not alive(int(m[2])): # (this process's own are replaced by its next save)
-            try: shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
-            except OSError: pass
+        if (m := _PART.fullmatch(p.name)) and not alive(int(m[2])): _rm(p) # (this process's own are replaced by its next save)
 
 SAVE_HOW = "save into another folder (--out on the command line); a model saved there before is left whole"
+
+@contextmanager
+def saving_into(path, # The folder a model is to be saved into (made if need be)
+                overwrite:bool, # Replace a model already saved there
+                how:str=SAVE_HOW # What else the user can do when the folder cannot be made or held (a full disk, a read-only folder)
+               ):
+    "Hold folder `path` to save a model into: checked (`check_dest`) before it is made and again once held, what killed saves left cleared"
+    path = Path(path); check_dest(path, overwrite)
+    with no_empty_folder(path), ExitStack() as held: # a save that fails leaves no folder it made
+        with writing(path, how): path.mkdir(parents=True, exist_ok=True); held.enter_context(folder_lock(path, 'transfer-course'))
+        check_dest(path, overwrite) # again: another process may have saved there since
+        clear_parts(path)
+        yield path
 
 def save_safe(learn, # A fastai `Learner`
               path, # Folder to save into (created if needed)
@@ -74,24 +88,33 @@ def save_safe(learn, # A fastai `Learner`
               overwrite:bool=False # Replace a model already saved in `path`
              )->Path:
     "Save `learn.model` as `path/model.safetensors` plus `path/config.json`, with no pickle"
-    path,cfg = Path(path),(cfg if cfg is not None else getattr(learn, 'export_cfg', None))
-    if callable(cfg): cfg = cfg(learn) # made now, so it describes the data and model `learn` has now (checked before writing)
+    path = Path(path); text = cfg_text(learn, path, cfg)
+    with saving_into(path, overwrite), writing(path, SAVE_HOW): write_safe(learn.model, path, text) # (`train` holds `path` already)
+    return path
+
+def cfg_text(learn, # A fastai `Learner`
+             path:Path, # The folder it is to be saved into, for the messages
+             cfg:dict|None=None # As `save_safe` takes it: default `learn.export_cfg`
+            )->str:
+    "config.json's text for `learn`, refused before anything is written if `load_safe` would refuse it"
+    cfg = cfg if cfg is not None else getattr(learn, 'export_cfg', None)
+    if callable(cfg): cfg = cfg(learn) # made now, so it describes the data and model `learn` has now
     if cfg is None: raise ValueError("This Learner has no `export_cfg` (the course's learner functions set it); pass cfg=")
     if 'task' not in cfg: raise ValueError("cfg needs a 'task' entry naming the loader, e.g. 'vision' or 'text'")
-    if 'vocab' in cfg: json_labels(cfg['vocab']) # labels it could not load back are refused before anything is written, with what to do
+    if 'vocab' in cfg: json_labels(cfg['vocab']) # labels it could not load back are refused, with what to do
     text = json.dumps({'format':FORMAT, **cfg}, indent=2)
     try: check_cfg(json.loads(text), path/'config.json', {k:list(v.shape) for k,v in learn.model.state_dict().items()}) # as `read_cfg` will
     except ValueError as e: raise ValueError(f"Nothing was saved into {path}, as load_safe would refuse it: {getattr(e, 'fact', e)}") from None # (a `BadCfg`'s advice is about a saved folder)
-    check_dest(path, overwrite)
-    with writing(path, SAVE_HOW):
-        path.mkdir(parents=True, exist_ok=True)
-        with folder_lock(path, 'transfer-course'): # held by `train` from before it trains; a save from a notebook takes it here
-            check_dest(path, overwrite) # again: another process may have saved there since
-            clear_parts(path)
-            with atomic_path(path/'model.safetensors') as w, atomic_path(path/'config.json') as c: # both written, then both renamed
-                save_model(learn.model, str(w)) # handles tied weights
-                c.write_text(text)
-    return path
+    return text
+
+def write_safe(model, # The model whose weights to save
+               path:Path, # A folder held with `saving_into`
+               text:str # config.json's text (`cfg_text`)
+              ):
+    "Write `model.safetensors` and `config.json` into `path`: both written to hidden names, then both renamed"
+    with atomic_path(path/'model.safetensors') as w, atomic_path(path/'config.json') as c:
+        save_model(model, str(w)) # handles tied weights
+        c.write_text(text)
 
 
 

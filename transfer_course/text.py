@@ -10,7 +10,7 @@ __all__ = ['TWEETS_CSV', 'N_TRAIN', 'N_VALID', 'HF_NAME', 'EPOCHS', 'LR', 'SCRAT
            'hf_splitter', 'hf_body', 'hf_learner', 'fit_text', 'tfidf_baseline', 'save_hf', 'check_text', 'load_hf']
 
 # %% ../nbs/20_sentiment.ipynb #c002
-import re, os, sys, csv, time, shutil, codecs, socket, warnings, hashlib, tempfile, collections
+import re, sys, csv, time, shutil, codecs, socket, warnings, hashlib, tempfile, collections
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -22,7 +22,7 @@ from sklearn.linear_model import LogisticRegression
 from .core import *
 from .models import pkg_dir, minilm_dir, model_name
 from .data import ROW, check_texts, read_texts # read_texts: for your own files
-from .export import (save_safe, load_weights, LOADERS, CHECKS, json_labels, PredictOnly, stand_in, check_dest, cfg_entry,
+from .export import (cfg_text, saving_into, write_safe, load_weights, LOADERS, CHECKS, json_labels, PredictOnly, stand_in, cfg_entry,
                                     cfg_vocab, check_head, weight_shapes, SAVE_HOW, is_count, COPY)
 
 # %% ../nbs/20_sentiment.ipynb #c010
@@ -390,7 +390,7 @@ def save_hf(learn:Learner, # A transformer learner from `hf_learner`
             path, # Folder to save into
             overwrite:bool=False # Replace a model already saved there
            )->Path:
-    "Save transformer `learn` with no pickle: weights and config with `save_safe`, the HF config and tokenizer in `path/'hf'`"
+    "Save transformer `learn` with no pickle: weights and config as `save_safe` saves them, the HF config and tokenizer in `path/'hf'`"
     tfm,m = hf_tfm(learn.dls),learn.model
     if tfm is None or not isinstance(m, HFClassifier): raise TypeError(
         f"save_hf saves transformer learners from hf_learner, not a {type(m).__name__}. For fastai's AWD-LSTM there is no safe "
@@ -398,28 +398,25 @@ def save_hf(learn:Learner, # A transformer learner from `hf_learner`
     path = Path(path)
     if (path/'hf').exists() and not (path/'hf').is_dir(): raise FileExistsError(
         f"{path/'hf'} is a file, and save_hf keeps the tokenizer in a folder of that name: move the file, or save into another folder")
-    check_dest(path, overwrite) # refuses if `path` holds a model (`hf/` included), unless `overwrite`; or what is not ours
     base = model_name(tfm.name_or_path)
     # `base`, for the record (loading does not need it): the hub name, or a local folder's name, not its path (which
     # would tell whoever gets the model where, and under which user, it was trained)
     with tempfile.TemporaryDirectory() as t: # the HF files first, outside `path`: their checksums go into config.json
-        m.body.config.save_pretrained(t); tfm.tok.save_pretrained(t)
-        files = _sha256s(t)
-        if msg := _hf_problem(Path(t), files): raise ValueError(f"The transformer {base} cannot be saved safely: its config and tokenizer "
-                                                                 f"save {msg}. Train a model whose tokenizer needs no code")
-        cfg = dict(task='text', kind='hf', vocab=json_labels(learn.dls.vocab), pool=m.pool, max_len=tfm.max_len, hf='hf',
-                   hf_files=files, base=Path(base).name if Path(base).is_dir() else base)
-        with writing(path, SAVE_HOW):
-            path.mkdir(parents=True, exist_ok=True)
-            with folder_lock(path, 'transfer-course'): # (`save_safe` holds it too): no other save in between
-                check_dest(path, overwrite)
-                tmp = path/f'.hf.{os.getpid()}.part'; shutil.rmtree(tmp, ignore_errors=True)
-                tmp.mkdir() # made as any new folder is (a copy of the temporary folder would be private: 0700)
-                for n in files: shutil.copyfile(Path(t)/n, tmp/n)
-                try: save_safe(learn, path, cfg, overwrite)
-                except BaseException: shutil.rmtree(tmp, ignore_errors=True); raise
-                shutil.rmtree(path/'hf', ignore_errors=True); tmp.rename(path/'hf') # no stale tokenizer files from an older model
+        files = _hf_files(learn, Path(t), base)
+        text = cfg_text(learn, path, dict(task='text', kind='hf', vocab=json_labels(learn.dls.vocab), pool=m.pool, max_len=tfm.max_len,
+                                          hf='hf', hf_files=files, base=Path(base).name if Path(base).is_dir() else base))
+        with saving_into(path, overwrite), writing(path, SAVE_HOW), atomic_path(path/'hf', folder=True) as hf: # a new hf/, whole
+            for n in files: shutil.copyfile(Path(t)/n, hf/n) # (copied into a new folder: the temporary one is private, 0700)
+            write_safe(m, path, text)
     return path
+
+def _hf_files(learn:Learner, d:Path, base:str)->dict:
+    "Save `learn`'s transformer config and tokenizer into folder `d`; the SHA-256 of each file, refused if one could run code"
+    learn.model.body.config.save_pretrained(d); hf_tfm(learn.dls).tok.save_pretrained(d)
+    files = _sha256s(d)
+    if msg := _hf_problem(d, files): raise ValueError(f"The transformer {base} cannot be saved safely: its config and tokenizer "
+                                                      f"save {msg}. Train a model whose tokenizer needs no code")
+    return files
 
 # %% ../nbs/20_sentiment.ipynb #c094
 _COPY = "copy the whole saved folder again"
