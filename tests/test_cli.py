@@ -50,7 +50,7 @@ def test_the_commands_mode_is_their_full_flag_not_the_variable(run_cli):
     assert r.returncode == 0 and '[mode: quick]' in r.stdout
 
 # ---- compare, train, predict (quick mode, tiny settings) ----
-import json, re, shutil, sys
+import json, re, shutil, sys, errno, codecs
 import torch
 from pathlib import Path
 import pytest
@@ -531,18 +531,18 @@ def test_predicts_column_check_is_the_librarys(tmp_path):
         _texts([str(tmp_path / 'in.csv')])
 
 def test_compare_measures_images_with_trains_batchnorm_recipe(photos):
-    "`compare --data` must time the recipe `train` would use on that folder: pretrained BatchNorm statistics kept unless --train-bn"
+    "`compare --data` must time the recipe `train` would use on that folder: pretrained BatchNorm statistics kept unless --update-bn-stats"
     import inspect
     from transfer_course.cli import _task, _vision_learner, _checked, compare, train
     from transfer_course.vision import KeepBNStats
     keeps = lambda learn: any(isinstance(c, KeepBNStats) for c in learn.cbs)
-    assert inspect.signature(compare).parameters['train_bn'].default == inspect.signature(train).parameters['train_bn'].default
-    for train_bn in (False, True):
-        t = _task(_opts(compare, data=str(photos), epochs=1, size=32, train_bn=train_bn))
-        assert t.bn_stats == (not train_bn) and t.cfg()['bn_stats'] == (not train_bn)  # recorded: --resume refuses to mix the two
-        learn = _vision_learner(_checked(_opts(train, task='vision', data=str(photos), size=32, bs=4, epochs=1, train_bn=train_bn)))[0]
-        assert keeps(t.learner(2, 0, True)) == keeps(learn) == (not train_bn)
-    assert _task(_opts(compare, epochs=1)).bn_stats  # the built-in data too, as `train` does
+    assert inspect.signature(compare).parameters['update_bn_stats'].default == inspect.signature(train).parameters['update_bn_stats'].default
+    for update_bn_stats in (False, True):
+        t = _task(_opts(compare, data=str(photos), epochs=1, size=32, update_bn_stats=update_bn_stats))
+        assert t.keep_bn == (not update_bn_stats) and t.cfg()['keep_bn'] == (not update_bn_stats)  # recorded: --resume refuses to mix the two
+        learn = _vision_learner(_checked(_opts(train, task='vision', data=str(photos), size=32, bs=4, epochs=1, update_bn_stats=update_bn_stats)))[0]
+        assert keeps(t.learner(2, 0, True)) == keeps(learn) == (not update_bn_stats)
+    assert _task(_opts(compare, epochs=1)).keep_bn  # the built-in data too, as `train` does
 
 def _opts(f, **kw):
     "The options command `f` gets when given `kw`: its defaults, then `kw`"
@@ -566,8 +566,8 @@ def test_compare_says_what_always_answering_the_majority_scores_and_warns_on_a_t
     main(argv + ['--target', '0.9', '--resume'])  # the same runs, reported on a target above chance: nothing trained again
     std = capsys.readouterr()
     assert f"Chance: {chance}." in std.out and 'not above chance' not in std.err + (out / 'report.md').read_text()
-    code, err = _exit(argv + ['--resume', '--train-bn'], capsys)  # the other BatchNorm recipe: refused, and the way to resume is named
-    assert code == 2 and '(bn_stats differ)' in err and 'leave out --train-bn to resume it' in err and len(err.strip().splitlines()) == 1
+    code, err = _exit(argv + ['--resume', '--update-bn-stats'], capsys)  # the other BatchNorm recipe: refused, and the way to resume is named
+    assert code == 2 and '(keep_bn differ)' in err and 'leave out --update-bn-stats to resume it' in err and len(err.strip().splitlines()) == 1
 
 def test_text_compare_on_an_imbalanced_file_warns_before_training(tmp_path, capsys):
     "TextTask's validation rows follow the file's imbalance (`read_texts`): the default target 0.75 is below 0.8, said before any run"
@@ -576,19 +576,19 @@ def test_text_compare_on_an_imbalanced_file_warns_before_training(tmp_path, caps
     assert sorted(text_task(True, data=tmp_path / 'r.csv').valid_labels()) == ['neg'] * 8 + ['pos'] * 2
     code, err = _exit(['compare', '--task', 'text', '--data', str(tmp_path / 'r.csv'), '--out', str(tmp_path / 'c'), '--sizes', '999'], capsys)
     assert code == 2 and "the target 0.75 is not above chance: always answering 'neg' scores 0.800" in err and 'larger than the data' in err
-    code, err = _exit(['compare', '--task', 'text', '--train-bn'], capsys)
-    assert code == 2 and '--train-bn is for images' in err
+    code, err = _exit(['compare', '--task', 'text', '--update-bn-stats'], capsys)
+    assert code == 2 and '--update-bn-stats is for images' in err
 
 def test_the_recipe_hint_only_when_the_recipe_alone_differs():
-    "--train-bn resumes a report only when the BatchNorm recipe is its one difference: otherwise no option does, and none is offered"
+    "--update-bn-stats resumes a report only when the BatchNorm recipe is its one difference: otherwise no option does, and none is offered"
     from transfer_course.cli import _recipe_hint
     from transfer_course.experiment import OtherSettings
-    both = OtherSettings("r holds a report with other settings (bn_stats, data_hash differ), so it cannot be resumed", ['bn_stats', 'data_hash'])
+    both = OtherSettings("r holds a report with other settings (keep_bn, data_hash differ), so it cannot be resumed", ['keep_bn', 'data_hash'])
     assert _recipe_hint(both, False) is both
-    other = FileExistsError("r holds a report (bn_stats differ)") # not a settings refusal, whatever its words
+    other = FileExistsError("r holds a report (keep_bn differ)") # not a settings refusal, whatever its words
     assert _recipe_hint(other, False) is other
-    alone = OtherSettings("r holds a report with other settings (bn_stats differ), so it cannot be resumed", ['bn_stats'])
-    assert str(_recipe_hint(alone, False)).endswith('add --train-bn to resume it') and 'leave out --train-bn' in str(_recipe_hint(alone, True))
+    alone = OtherSettings("r holds a report with other settings (keep_bn differ), so it cannot be resumed", ['keep_bn'])
+    assert str(_recipe_hint(alone, False)).endswith('add --update-bn-stats to resume it') and 'leave out --update-bn-stats' in str(_recipe_hint(alone, True))
 
 def test_compare_prints_the_chance_line_whatever_the_labels_hold(tmp_path, capsys, monkeypatch):
     "compare's summary is made from the runs (`accuracy_md`), not cut out of the report's Markdown: a label holding '![' is printed whole"
@@ -603,3 +603,34 @@ def test_compare_prints_the_chance_line_whatever_the_labels_hold(tmp_path, capsy
     out = capsys.readouterr().out
     assert out.startswith('## Accuracy (mean over seeds) and seconds per run\n\n| labelled texts |')
     assert "\n\nChance: always answering '![neg]' scores 0.800 on this validation set (8 of its 10 items).\n\nReport: " in out
+
+def test_lines_split_at_line_breaks_only_and_stdin_is_decoded_as_told(monkeypatch):
+    "Text pasted from Word or the web holds U+2028, form feeds and \\x1c: not line breaks to an editor; standard input takes --encoding, not the console's code page"
+    import io, sys
+    from transfer_course.cli import _lines, _stdin
+    assert _lines('uno\u2028dos\x0bthree\x1cfour\n') == ['uno\u2028dos\x0bthree\x1cfour']
+    assert _lines('a\r\nb\rc\n\nd') == ['a', 'b', 'c', '', 'd'] and _lines('') == []
+    monkeypatch.setattr(sys, 'stdin', io.TextIOWrapper(io.BytesIO('café great\n'.encode()), encoding='cp1252')) # a Windows console
+    assert _stdin('utf-8') == 'café great\n'
+    monkeypatch.setattr(sys, 'stdin', io.TextIOWrapper(io.BytesIO('café “great”\n'.encode('cp1252')), encoding='utf-8'))
+    with pytest.raises(ValueError, match=r"Standard input is not utf-8 text: byte 0xe9 \(byte 3\) cannot be decoded. If you know its encoding, pass it: --encoding cp1252"):
+        _stdin('utf-8')
+    monkeypatch.setattr(sys, 'stdin', io.TextIOWrapper(io.BytesIO(codecs.BOM_UTF8 + 'é\n'.encode()), encoding='cp1252'))
+    assert _stdin('cp1252') == 'é\n' # a byte-order mark decides
+
+def test_compare_quiet_still_checks_the_device(monkeypatch, tmp_path):
+    "--quiet prints less, but the device check still runs: it is what turns fastai from an MPS this Mac cannot use to the CPU"
+    from transfer_course import cli
+    seen = []
+    def report(**kw): seen.append(kw); raise KeyboardInterrupt # stop before anything trains
+    monkeypatch.setattr(cli, 'device_report', report)
+    with pytest.raises(KeyboardInterrupt): cli.compare(out=str(tmp_path / 'r'), quiet=True, sizes=[2], seeds=1)
+    assert seen and seen[0]['verbose'] is False
+
+def test_a_refused_write_names_the_file_and_on_windows_an_open_one(monkeypatch):
+    "Excel keeps runs.csv open, and Windows then refuses to replace it: the message names the file, and says to close it there"
+    from transfer_course import core
+    e = PermissionError(errno.EACCES, 'Permission denied', 'r/runs.csv')
+    assert str(core.write_error(e, 'r', 'choose another --out')) == "Cannot write r/runs.csv (Permission denied): choose another --out"
+    monkeypatch.setattr(core.os, 'name', 'nt')
+    assert 'close it; or choose another --out' in str(core.write_error(e, 'r', 'choose another --out'))

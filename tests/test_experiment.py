@@ -348,3 +348,16 @@ def test_the_accuracy_section_is_the_reports(tmp_path):
     acc = accuracy_md(df, 'items', labs)
     assert acc.startswith('## Accuracy (mean over seeds)') and acc.endswith("Chance: always answering '![x]' scores 0.800 on this validation set (8 of its 10 items).")
     assert f"\n\n{acc}\n\n![accuracy vs labelled examples]" in report(df, tmp_path / 'rep', target=0.9, unit='items', valid_labels=labs)
+
+def test_a_report_that_named_the_recipe_bn_stats_resumes(tmp_path):
+    "Reports written when ImageTask's `keep_bn` was called `bn_stats` resume under the new name (same setting, other word)"
+    import json
+    class Keeps(Counting):
+        def cfg(self): return {**super().cfg(), 'keep_bn': True}
+    run_grid(Keeps(), [2], seeds=1, out=tmp_path / 'r', quiet=True)
+    f = tmp_path / 'r' / 'config.json'; cfg = json.loads(f.read_text())
+    cfg['bn_stats'] = cfg.pop('keep_bn'); f.write_text(json.dumps(cfg))
+    again = Keeps(); run_grid(again, [2], seeds=1, out=tmp_path / 'r', quiet=True, resume=True)
+    assert again.ran == [] # resumed: nothing trains again
+    cfg['bn_stats'] = False; f.write_text(json.dumps(cfg)) # the other recipe, under the old name: still refused
+    with pytest.raises(FileExistsError, match=r'\(keep_bn differ\)'): run_grid(Keeps(), [2], seeds=1, out=tmp_path / 'r', quiet=True, resume=True)

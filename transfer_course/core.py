@@ -169,7 +169,10 @@ def write_error(e:Exception, # What a write raised: an `OSError`, or safetensors
     code = getattr(e, 'errno', None)
     if code is None and (m := re.search(r'code: (\d+)', str(e))): code = int(m[1]) # safetensors says it in words: "Os { code: 28, ..."
     if code in (errno.ENOSPC, errno.EDQUOT): return WriteError(code, f"No space left to write {where} ({os.strerror(code)}): free some space, or {how}")
-    if code in (errno.EROFS, errno.EACCES, errno.EPERM): return WriteError(code, f"Cannot write {where} ({os.strerror(code)}): {how}")
+    if code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        f = getattr(e, 'filename', None) or where # the file refused, where the error names it
+        busy = "if another program has it open (Windows refuses to replace an open file, e.g. a table Excel shows), close it; or " if os.name=='nt' and code!=errno.EROFS else ''
+        return WriteError(code, f"Cannot write {f} ({os.strerror(code)}): {busy}{how}")
     return e
 
 @contextmanager

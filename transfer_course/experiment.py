@@ -117,7 +117,7 @@ class ImageTask:
                  valid_pct:float=0.4, # Share of each class in the fixed validation set
                  valid_name:str|None=None, # Or keep the folder's own split: the name of its validation folders (e.g. 'valid'; test folders are left out)
                  bs:int=16, # Batch size (smaller when `n` is smaller)
-                 bn_stats:bool=False, # Keep pretrained BatchNorm statistics (`KeepBNStats`) in pretrained runs
+                 keep_bn:bool=False, # Keep pretrained BatchNorm statistics (`KeepBNStats`) in pretrained runs
                  aug:bool|dict=True, # Batch augmentation: the course's (`image_block`), none, or a dict of `aug_transforms` arguments
                  scratch_aug:bool|dict|None=None, # Scratch's augmentation, if it should differ (random weights may need more); default `aug`
                  quick:bool|None=None, # Quick mode: offline weights
@@ -147,7 +147,7 @@ class ImageTask:
         return f"class {c!r} has {len(self.pool[c])} images {held}"
     def cfg(self)->dict: return dict(task=self.name, data=str(self.path.resolve()), data_hash=self.data_hash, label=self.label, arch=str(self.arch), size=self.size,
                                      epochs=self.epochs, scratch_epochs=self.scratch_epochs, scratch_steps=self.scratch_steps, valids=self.valids, lr=self.lr, scratch_lrs=list(self.scratch_lrs), bs=self.bs, files=len(self.files), valid=len(self.valid),
-                                     bn_stats=self.bn_stats, quick=is_quick(self.quick),
+                                     keep_bn=self.keep_bn, quick=is_quick(self.quick),
                                      **{k:getattr(self, k) for k in ('aug','scratch_aug','valid_name') if getattr(self, k) not in (True, None)}) # recorded when not the default
 
     def draw(self, n:int, seed:int)->list:
@@ -167,7 +167,7 @@ class ImageTask:
         "The seeded learner of one run, on `dls(n, seed)`, with the callbacks `run_result` reads"
         set_seed(seed)
         aug = self.aug if pretrained else ifnone(self.scratch_aug, self.aug)
-        cbs = [EpochLog(), BodyMove(), FewValids(self.valids)] + ([KeepBNStats()] if pretrained and self.bn_stats else [])
+        cbs = [EpochLog(), BodyMove(), FewValids(self.valids)] + ([KeepBNStats()] if pretrained and self.keep_bn else [])
         return image_learner(self.dls(n, seed, aug), self.arch, pretrained=pretrained, quick=self.quick, metrics=accuracy, cbs=cbs)
 
     def _fit(self, n, seed, pretrained, lr):
@@ -365,6 +365,7 @@ def _prepare_out(out, cfg:dict, resume:bool, force:bool)->pd.DataFrame|None:
     if not resume: raise FileExistsError(f"{out} already holds an experiment report ({', '.join(ours)}). Use --resume "
                                          "(resume=True) to continue it, --force (force=True) to replace it, or another folder")
     old.pop('made_by', None)
+    if 'bn_stats' in old: old['keep_bn'] = old.pop('bn_stats') # (its name in reports written before it took `image_learner`'s)
     if 'model' in old: old['model'] = model_name(old['model']) # reports written when the path was recorded
     if old != cfg:
         diff = sorted(k for k in set(cfg)|set(old) if old.get(k)!=cfg.get(k))
