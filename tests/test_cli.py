@@ -634,3 +634,13 @@ def test_a_refused_write_names_the_file_and_on_windows_an_open_one(monkeypatch):
     assert str(core.write_error(e, 'r', 'choose another --out')) == "Cannot write r/runs.csv (Permission denied): choose another --out"
     monkeypatch.setattr(core.os, 'name', 'nt')
     assert 'close it; or choose another --out' in str(core.write_error(e, 'r', 'choose another --out'))
+
+def test_alive_asks_without_a_signal(monkeypatch):
+    "On Windows, signal 0 is CTRL_C_EVENT: os.kill(pid, 0) would interrupt (or end) the process it asks about, this one included"
+    import psutil
+    from transfer_course import core
+    assert core.alive(os.getpid()) and not core.alive(2**22 + 12345) and not core.alive(2**70)
+    asked = []
+    monkeypatch.setattr(psutil, 'pid_exists', lambda pid: asked.append(pid) or False) # psutil asks Windows with OpenProcess, POSIX with signal 0
+    monkeypatch.setattr(core.os, 'kill', lambda *a: (_ for _ in ()).throw(AssertionError('os.kill called')))
+    assert core.alive(4242) is False and asked == [4242]

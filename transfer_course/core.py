@@ -233,7 +233,7 @@ def _take(f:Path, who:str, path:Path):
     "Make lock file `f`, naming this process; one left by a killed process, or naming no one, is taken over"
     try: fd = _new(f)
     except FileExistsError:
-        if (h := _holder(f)) and (h[0]!=socket.gethostname() or os.name=='nt' or alive(h[1])):
+        if (h := _holder(f)) and (h[0]!=socket.gethostname() or alive(h[1])):
             raise FileExistsError(f"another {who} (process {h[1]} on {h[0]}) is writing into {path}: wait for it, or choose another "
                                   f"folder. If none is running (it was killed), delete {f}") from None
         f.unlink(missing_ok=True); fd = _new(f)
@@ -262,10 +262,10 @@ def _holder(f:Path)->tuple|None:
         time.sleep(0.05)
 
 def alive(pid:int)->bool:
-    "Is process `pid` running on this machine?"
-    try: os.kill(pid, 0); return True
-    except ProcessLookupError: return False
-    except (PermissionError, OverflowError): return True # (another user's; a number no process has: not ours to judge)
+    "Is process `pid` running on this machine? Asked without signalling it (on Windows `os.kill(pid, 0)` stops the process)"
+    import psutil
+    try: return psutil.pid_exists(pid) # (another user's process counts)
+    except (ValueError, OverflowError): return False # a number no process can have
 
 # %% ../nbs/00_core.ipynb #c032_1
 def listed(xs, # Row numbers, names, ...
