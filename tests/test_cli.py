@@ -644,3 +644,18 @@ def test_alive_asks_without_a_signal(monkeypatch):
     monkeypatch.setattr(psutil, 'pid_exists', lambda pid: asked.append(pid) or False) # psutil asks Windows with OpenProcess, POSIX with signal 0
     monkeypatch.setattr(core.os, 'kill', lambda *a: (_ for _ in ()).throw(AssertionError('os.kill called')))
     assert core.alive(4242) is False and asked == [4242]
+
+def test_predict_into_a_file_says_how_far_it_is_on_the_terminal(monkeypatch):
+    "`transfer-course predict m big/ > out.tsv` is silent for minutes otherwise; into a terminal, or into a log, no progress lines"
+    import io
+    from transfer_course.cli import _progress
+    class Stream(io.StringIO):
+        def __init__(self, tty): super().__init__(); self.tty = tty
+        def isatty(self): return self.tty
+    for out_tty, err_tty, said in [(False, True, True), (True, True, False), (False, False, False)]:
+        err = Stream(err_tty)
+        monkeypatch.setattr(sys, 'stdout', Stream(out_tty)); monkeypatch.setattr(sys, 'stderr', err)
+        tell = _progress(1000, 64)
+        for done in [*range(0, 1000, 64), 1000]: tell(done)
+        lines = err.getvalue().splitlines()
+        assert (lines[-1] == '1000 of 1000 inputs done' and 8 <= len(lines) <= 10) if said else lines == []

@@ -17,7 +17,7 @@ from inspect import signature, Parameter
 from typing import Annotated
 from importlib.metadata import version, PackageNotFoundError
 from fastcore.script import anno_parser
-from fastcore.basics import ifnone, chunked, AttrDict
+from fastcore.basics import ifnone, chunked, AttrDict, noop
 from fastcore.xtras import modified_env
 from .core import * # light: PyTorch and fastai load only when a command needs them
 
@@ -368,6 +368,16 @@ def _field(s:str)->str:
     "`s` as one field of predict's output: a tab, line break or other control character (`CTRL`) in it (a file name may hold one) escaped"
     return CTRL.sub(lambda m: repr(m[0])[1:-1], s)
 
+def _progress(n:int, bs:int, parts:int=10):
+    "A function of inputs done that says so on stderr at each tenth of `n`, when stdout goes to a file or pipe and stderr to a terminal"
+    if sys.stdout.isatty() or not sys.stderr.isatty() or n<=bs: return noop # (a terminal shows the results; a log wants no progress lines)
+    step = n/parts; due = [step]
+    def tell(done:int):
+        if done < due[0]: return
+        print(f"{done} of {n} inputs done", file=sys.stderr, flush=True)
+        due[0] = (done//step + 1)*step
+    return tell
+
 def predicted(learn, # A classifier `Learner`, e.g. from `load_safe`
               items:list, # Inputs its `test_dl` takes: images (files or PIL images) or texts
               bs:int=64 # Batch size
@@ -398,7 +408,9 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
     learn = load_safe(model)
     res, bad = [], []
     from transfer_course.data import upright_image
+    tell = _progress(len(inputs), bs) # the results go to a file: the terminal hears how far it is
     for chunk in chunked(enumerate(inputs, 1), bs): # each image decoded once; results printed as each batch is done
+        tell(chunk[0][0]-1)
         xs, ok = [], []
         for k,x in chunk:
             if vision:
@@ -412,6 +424,7 @@ def predict(model:str, # Folder saved by `train` (or `save_safe`)
         for x,(lbl,p) in zip(ok, predicted(learn, xs, bs)):
             res.append((str(x), str(lbl), p))
             print(f"{_field(x if vision else ' '.join(x.split()))}\t{lbl}\t{p:.3f}", flush=True) # one line per input, tabs between fields
+    tell(len(inputs))
     if bad: raise ValueError(f"{len(bad)} of {len(inputs)} inputs are {'not readable images' if vision else 'empty texts'} (listed above); the others are predicted")
     return res
 

@@ -13,7 +13,7 @@ __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'DEEP_MODES', 'SPLIT_
            'sniff_sep', 'is_table_name', 'other_format', 'check_format', 'read_table', 'read_texts']
 
 # %% ../nbs/01_data.ipynb #c002
-import io, os, re, math, random, unicodedata, hashlib, gzip, bz2, lzma, zipfile
+import io, os, re, sys, math, random, unicodedata, hashlib, gzip, bz2, lzma, zipfile
 from pathlib import Path
 from collections import Counter
 import csv, codecs, collections
@@ -209,7 +209,8 @@ def scan_images(path, # A folder of images (searched recursively)
     exts = {e.lower() for e in image_extensions}
     res = ImageScan(path, skipped=[f for f in files if f.suffix.lower() not in exts])
     cands = [f for f in files if f.suffix.lower() in exts]
-    for f,(ok,v) in zip(cands, parallel(_check_image, cands, n_workers=n_workers, progress=False)):
+    bar = len(cands)>=1000 and rank_distrib()==0 and (IN_NOTEBOOK or sys.stdout.isatty()) # a long scan shows how far it is (a log gets no redrawn bar)
+    for f,(ok,v) in zip(cands, parallel(_check_image, cands, n_workers=n_workers, progress=bar)):
         if ok=='ok': res.images.append(f); res.modes[v[0]] += 1; res.digests[f] = v[1]
         else: res.broken.append((f, v))
     if not res.images:
