@@ -659,3 +659,26 @@ def test_predict_into_a_file_says_how_far_it_is_on_the_terminal(monkeypatch):
         for done in [*range(0, 1000, 64), 1000]: tell(done)
         lines = err.getvalue().splitlines()
         assert (lines[-1] == '1000 of 1000 inputs done' and 8 <= len(lines) <= 10) if said else lines == []
+
+def test_a_refused_rename_names_the_file_it_would_replace(monkeypatch, tmp_path):
+    "os.replace names its source first and its target second: the user is told about runs.csv, not a hidden .runs.csv.PID.part"
+    from transfer_course import core
+    replace = os.replace
+    def refuse(a, b): raise PermissionError(errno.EACCES, 'Permission denied', str(a), None, str(b)) # as Windows does, Excel holding `b`
+    monkeypatch.setattr(core.os, 'replace', refuse)
+    with pytest.raises(core.WriteError) as e:
+        with core.writing(tmp_path, 'choose another --out'), core.atomic_path(tmp_path/'runs.csv') as f: f.write_text('x')
+    assert str(e.value) == f"Cannot write {tmp_path/'runs.csv'} (Permission denied): choose another --out"
+    monkeypatch.setattr(core.os, 'replace', replace)
+    assert os.listdir(tmp_path) == [] # nothing left behind
+
+def test_encoding_advice_is_never_the_encoding_that_failed(tmp_path, monkeypatch):
+    "A UTF-8 file cut short, or cp1252 bytes read as UTF-8, are not 'UTF-8 text': the advice names another encoding"
+    import io
+    from transfer_course.data import read_texts
+    from transfer_course.cli import _stdin
+    f = tmp_path / 'cut.csv'; f.write_bytes('text,label\nfine,a\nbad,b\ncaf'.encode() + 'é'.encode()[:1])
+    with pytest.raises(ValueError) as e: read_texts(f)
+    assert 'looks like UTF-8' not in str(e.value) and '--encoding' in str(e.value)
+    monkeypatch.setattr(sys, 'stdin', io.TextIOWrapper(io.BytesIO("’tis fine\n".encode('cp1252')), encoding='utf-8'))
+    with pytest.raises(ValueError, match='pass it: --encoding cp1252'): _stdin('utf-8')

@@ -707,3 +707,17 @@ def test_a_failed_save_leaves_the_old_model_whole(small, tmp_path, monkeypatch):
     monkeypatch.setattr(export, 'save_model', lambda *a, **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, 'No space left on device')))
     with pytest.raises(OSError, match=f"No space left to write {d}"): save_hf(small, d, overwrite=True)
     assert files() == before and sorted(p.name for p in d.iterdir()) == ['config.json', 'hf', 'model.safetensors']
+
+def test_a_tokenizer_folder_that_cannot_go_in_leaves_the_old_model_whole(small, tmp_path, monkeypatch):
+    "The hf/ swap comes before the two files' renames, and keeps the old hf/ until the new one is in: a refused rename (Windows, a file held open) loses neither"
+    from transfer_course import core
+    d = save_hf(small, tmp_path/'m'); files = lambda: {p.relative_to(d): p.read_bytes() for p in d.rglob('*') if p.is_file()}
+    before, replace = files(), os.replace
+    def refuse(a, b):
+        if Path(b).name=='hf' and Path(a).name.endswith('.part') and not Path(a).name.endswith('.old.part'): raise PermissionError(13, 'Access is denied', str(a), None, str(b))
+        return replace(a, b)
+    monkeypatch.setattr(core.os, 'replace', refuse)
+    with pytest.raises(OSError, match=f"Cannot write {d/'hf'} \\(Permission denied\\)"): save_hf(small, d, overwrite=True)
+    monkeypatch.setattr(core.os, 'replace', replace)
+    assert files() == before and sorted(p.name for p in d.iterdir()) == ['config.json', 'hf', 'model.safetensors']
+    assert load_safe(d).dls.vocab == small.dls.vocab

@@ -21,3 +21,16 @@ def test_keep_bn_keeps_the_batchnorm_statistics_and_still_trains(tmp_path):
         assert moved != keep, f"keep_bn={keep}: the body's running statistics {'moved' if moved else 'did not move'}"
         assert new and all(not torch.equal(a, b) for a, b in zip(new, stats(head))) # the new head has no pretrained statistics to keep: it learns its own
         assert not torch.equal(w, first(learn.model[0].parameters())) # the weights train either way
+
+def test_keep_bn_under_distributed_data_parallel_keeps_only_the_body(tmp_path):
+    "`accelerate launch` wraps the model in DistributedDataParallel: the head's BatchNorm still learns its statistics"
+    import torch.distributed as dist
+    from torch.nn.parallel import DistributedDataParallel
+    from transfer_course.vision import KeepBNStats
+    dist.init_process_group('gloo', init_method=f"file://{tmp_path/'pg'}", rank=0, world_size=1)
+    try:
+        model = nn.Sequential(nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4)), nn.Sequential(nn.Flatten(), nn.BatchNorm1d(4*6*6)))
+        cb = KeepBNStats(); cb.learn = type('L', (), {'model': DistributedDataParallel(model)})()
+        model.train(); cb.before_train()
+        assert not model[0][1].training and model[1][1].training
+    finally: dist.destroy_process_group()

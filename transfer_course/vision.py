@@ -127,7 +127,8 @@ class KeepBNStats(Callback):
     def __init__(self): super().__init__() # no arguments (and the docs show that, not fastai's event keywords)
     order = TrainEvalCallback.order + 1 # after `model.train()`
     def before_train(self):
-        body = self.model[0] if isinstance(self.model, nn.Sequential) else self.model # fastai's vision models: body, then head
+        m = getattr(self.model, 'module', self.model) # (under `distrib_ctx` the model is wrapped in DistributedDataParallel)
+        body = m[0] if isinstance(m, nn.Sequential) else m # fastai's vision models: body, then head
         for m in body.modules():
             if isinstance(m, nn.modules.batchnorm._BatchNorm): m.eval()
 
@@ -184,7 +185,8 @@ def check_vision(cfg:dict, # A vision model's config
               and len(v[0])==len(v[1]) and all(is_number(o) for o in v[0]) and all(is_number(o) and o>0 for o in v[1]),
               'null, or [[means], [standard deviations above 0]], one or three of each') # `Normalize.from_stats(0.5, 0.5)` keeps one
     cfg_entry(cfg, 'aug', f, _flag, 'true or false')
-    cfg_entry(cfg, 'cache_size', f, lambda v: v is None or _side(v), 'null, or the side of the cached images in pixels, 1 to 4096', None)
+    side = max(_hw(cfg['size'] or 224)) # (checked above)
+    cfg_entry(cfg, 'cache_size', f, lambda v: v is None or _side(v) and v>=side, f'null, or the side of the cached images in pixels, {side} to 4096 (not less than the size)', None)
     heads = sorted((int(m[1]), s) for k,s in shapes.items() if (m := re.fullmatch(r'1\.(\d+)\.weight', k)) and len(s)==2) # the head's linear layers
     check_head(heads[-1][1] if heads else None, n, f)
 
