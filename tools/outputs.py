@@ -1,12 +1,14 @@
 """Refresh the outputs a lesson keeps for its readers: run it in quick mode and keep its tables, plots and logs.
 
-    python tools/outputs.py nbs/10_dog_breeds.ipynb [more notebooks] [--width 560 --quality 60]
+    python tools/outputs.py nbs/10_dog_breeds.ipynb [more notebooks] [--width 480 --quality 50] [--tidy]
 
 The docs site and Colab show the outputs stored in a notebook, so the lessons carry the ones their quick-mode run
 computed. This executes each notebook top to bottom in quick mode (as `nbdev-test` does, skipping `notest` cells),
 then keeps what a learner should see: plots become small JPEGs, progress bars and download/weight-loading noise are
-dropped, and this machine's home and site-packages paths are shortened. Each notebook should stay under ~200 KB;
-lower `--width`/`--quality` if it does not. Finishes with `nbdev-clean`, so the result commits as is.
+dropped, this machine's home, cache and site-packages paths are shortened, and `[source]` links keep their file but
+not its line (a kept line number goes stale with the next edit of the module; the docs site makes its own). Each
+notebook should stay under ~200 KB; lower `--width`/`--quality` if it does not. Finishes with `nbdev-clean`, so the
+result commits as is. `--tidy` applies the same clean-ups to the outputs a notebook keeps, without running it.
 """
 import os, sys, re, json, io, base64, site, tempfile, subprocess
 from pathlib import Path
@@ -15,11 +17,13 @@ from fastcore.script import call_parse
 PROG = re.compile(r'(Epoch \d+/\d+ : )?\|[█-]*\| *[\d.]+% \[[^\]]*\]( [\d.]+)?')  # fastprogress bars printed as text
 NOISE = ('Loading weights', 'Writing model shards', 'warnings.warn', 'Warning:')
 SHORT = [(site.getsitepackages()[0] + '/', '.../site-packages/'), (os.path.expanduser('~') + '/', '~/')]
+LINE = re.compile(r'(/transfer_course/\w+\.py)#L(?:\d+|None)') # a `[source]` link's line
 
 def shorten(t:str)->str:
-    "`t` without this machine's site-packages and home paths"
-    for a,b in SHORT: t = t.replace(a, b)
-    return t
+    "`t` without this machine's site-packages, cache and home paths, and with `[source]` links to files, not lines"
+    from transfer_course.core import tc_home
+    for a,b in [(str(tc_home()) + '/', '~/.cache/transfer_course/')] + SHORT: t = t.replace(a, b) # (the cache first: it may be under home)
+    return LINE.sub(r'\1', t)
 
 WARNING = re.compile(r'\S.*:\d+: \w*Warning: ') # the first line of a warning as Python prints it; its source line follows, indented
 
@@ -48,7 +52,8 @@ def keep(o:dict, width:int, quality:int):
     d = o.get('data', {})
     html = ''.join(d.get('text/html', ''))
     if '<progress' in html or 'progress-bar' in html: return None
-    if 'text/plain' in d: d['text/plain'] = shorten(''.join(d['text/plain']))
+    for k in ('text/plain', 'text/markdown'):
+        if k in d: d[k] = shorten(''.join(d[k]))
     if 'image/png' in d: d['image/jpeg'] = jpeg(''.join(d.pop('image/png')), width, quality)
     if o.get('output_type') == 'stream':
         o['text'] = clean_text(''.join(o['text']))
@@ -57,15 +62,16 @@ def keep(o:dict, width:int, quality:int):
 
 @call_parse
 def main(*nbs:str, # Notebooks to run, e.g. nbs/10_dog_breeds.ipynb
-         width:int=640, # Widest image kept, in pixels
-         quality:int=70): # JPEG quality
+         width:int=560, # Widest image kept, in pixels
+         quality:int=60, # JPEG quality
+         tidy:bool=False): # Only clean up the outputs the notebooks keep: run nothing
     "Execute lessons in quick mode and keep the outputs a learner should see"
     os.environ.update(TRANSFER_COURSE_QUICK='1', IN_TEST='1', TRANSFER_COURSE_RUNS=tempfile.mkdtemp())
     from execnb.shell import CaptureShell
     if not nbs: sys.exit("name the notebooks to run, e.g. python tools/outputs.py nbs/10_dog_breeds.ipynb")
     for p in map(Path, nbs):
         if not p.exists(): sys.exit(f"no notebook at {p}")
-        CaptureShell().execute(p, p, exc_stop=True, preproc=lambda c: 'notest' in c.source or 'nbdev_export()' in c.source)
+        if not tidy: CaptureShell().execute(p, p, exc_stop=True, preproc=lambda c: 'notest' in c.source or 'nbdev_export()' in c.source)
         nb = json.loads(p.read_text())
         for c in nb['cells']:
             if c['cell_type'] == 'code': c['outputs'] = [o for o in (keep(o, width, quality) for o in c.get('outputs', [])) if o]

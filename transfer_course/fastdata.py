@@ -505,8 +505,8 @@ def fast_infer_dls(vocab:list, # The model's classes, in its order
                        bs=1, prefetch=False, device=ifnone(device, default_device()))
 
 # %% ../nbs/04_fastdata.ipynb #c054
-FAST_NOTE = ("The fast data path (`fast_dls`) is built for CUDA GPUs, which fastai's standard pipeline cannot keep busy. "
-             "This is {d}: the lessons use fastai's standard pipeline (`image_dls`) here, the one they teach. `fast_dls` "
+FAST_NOTE = ("The fast data path (`fast_dls`) is built for CUDA GPUs, which fastai's standard pipeline cannot keep busy.\n"
+             "This is {d}: the lessons use fastai's standard pipeline (`image_dls`) here, the one they teach. `fast_dls`\n"
              "works here too, and helps where decoding competes with the model for the cores; `data_speed` and `fit_speed` measure it.")
 
 _noted = set() # device types whose note this process has printed
