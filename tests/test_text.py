@@ -721,3 +721,15 @@ def test_a_tokenizer_folder_that_cannot_go_in_leaves_the_old_model_whole(small, 
     monkeypatch.setattr(core.os, 'replace', replace)
     assert files() == before and sorted(p.name for p in d.iterdir()) == ['config.json', 'hf', 'model.safetensors']
     assert load_safe(d).dls.vocab == small.dls.vocab
+
+def test_what_lesson_2_leaves_to_the_tests(small, tmp_path):
+    "Checks lesson 2 once showed inline: an unknown-only text decodes visibly, max_len's range, the base model named not located"
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(minilm_dir())
+    tfm = HFTokenize(tok, minilm_dir(), max_len=8)
+    with warnings.catch_warnings(): warnings.simplefilter('ignore'); ids = tfm.encode_all(['😀😀😀', 'fine'])
+    assert tfm.decode(ids[0]) == '[UNK]' # visible in show_batch and top losses, not an empty string
+    for m in (0, 2, 2.5, 513):
+        with pytest.raises(ValueError, match='max_len must be a whole number of tokens from 3'): HFTokenize(tok, minilm_dir(), max_len=m)
+    d = save_hf(small, tmp_path/'m')
+    assert not Path(read_cfg(d)['base']).is_absolute() # the base model's name, not where it lies on this machine
