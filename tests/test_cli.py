@@ -632,7 +632,7 @@ def test_a_refused_write_names_the_file_and_on_windows_an_open_one(monkeypatch):
     from transfer_course import core
     e = PermissionError(errno.EACCES, 'Permission denied', 'r/runs.csv')
     assert str(core.write_error(e, 'r', 'choose another --out')) == "Cannot write r/runs.csv (Permission denied): choose another --out"
-    monkeypatch.setattr(core.os, 'name', 'nt')
+    monkeypatch.setattr(core, '_WINDOWS', True)
     assert 'close it; or choose another --out' in str(core.write_error(e, 'r', 'choose another --out'))
 
 def test_alive_asks_without_a_signal(monkeypatch):

@@ -161,6 +161,8 @@ class WriteError(OSError):
     "A write failed for a reason outside the program (a full disk, a read-only folder); the message says what to do"
     def __str__(self): return self.strerror or super().__str__() # the message, without "[Errno 28]"
 
+_WINDOWS = os.name=='nt' # (a name of its own, so that a test can ask for Windows' advice without making pathlib think it runs there)
+
 def _target(f)->Path:
     "The file an `atomic_path` temporary name (`.NAME.PID.part`) stands for; other paths as they are"
     m = re.fullmatch(r'\.(.+)\.\d+(\.old)?\.part', Path(f).name)
@@ -176,7 +178,7 @@ def write_error(e:Exception, # What a write raised: an `OSError`, or safetensors
     if code in (errno.ENOSPC, errno.EDQUOT): return WriteError(code, f"No space left to write {where} ({os.strerror(code)}): free some space, or {how}")
     if code in (errno.EROFS, errno.EACCES, errno.EPERM):
         f = _target(getattr(e, 'filename2', None) or getattr(e, 'filename', None) or where) # a rename's target; an `atomic_path`'s file
-        busy = "if another program has it open (Windows refuses to replace an open file, e.g. a table Excel shows), close it; or " if os.name=='nt' and code!=errno.EROFS else ''
+        busy = "if another program has it open (Windows refuses to replace an open file, e.g. a table Excel shows), close it; or " if _WINDOWS and code!=errno.EROFS else ''
         return WriteError(code, f"Cannot write {f} ({os.strerror(code)}): {busy}{how}")
     return e
 
