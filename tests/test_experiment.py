@@ -361,3 +361,32 @@ def test_a_report_that_named_the_recipe_bn_stats_resumes(tmp_path):
     assert again.ran == [] # resumed: nothing trains again
     cfg['bn_stats'] = False; f.write_text(json.dumps(cfg)) # the other recipe, under the old name: still refused
     with pytest.raises(FileExistsError, match=r'\(keep_bn differ\)'): run_grid(Keeps(), [2], seeds=1, out=tmp_path / 'r', quiet=True, resume=True)
+
+# ---- lesson 3's image task, beyond the checks the lesson shows
+
+def test_image_task_draws_and_budgets(task):
+    "The validation set never changes and is never drawn; every start trains on `draw`; scratch gets its epochs and its steps"
+    assert len(set(task.valid)) == len(task.valid)
+    d5 = task.dls(5, 0)
+    assert sorted(map(str, d5.train_ds.items)) == sorted(str(task.files[i]) for i in task.draw(5, 0))
+    assert set(map(str, d5.valid_ds.items)) == {str(task.files[i]) for i in task.valid}
+    k = len(task.pool)
+    for n in (2, 5, 20):
+        assert task.epochs_at(n) >= task.scratch_epochs and task.epochs_at(n) * (n * k // even_bs(n * k, task.bs)) >= task.scratch_steps
+
+def test_even_bs_never_leaves_more_out_than_bs():
+    for n in range(1, 200):
+        for bs in (1, 2, 7, 16, 64):
+            b = even_bs(n, bs)
+            assert min(n, bs // 2) <= b <= bs and n % b <= n % bs
+
+def test_reading_functions_edge_cases():
+    import math
+    assert math.isnan(time_to_target('[[1, 0.5]]', 0.9))  # a curve as stored in runs.csv, never at the target
+    df = pd.DataFrame(dict(start=['pretrained', 'scratch'] * 2, n=[2, 2, 8, 8], accuracy=[0.9, 0.6, 0.95, 0.85], seed=0))
+    assert labels_needed(df).scratch_needs.tolist() == ['> 8', '> 8']
+    assert by_size(df.assign(start=['pixels', 'pretrained'] * 2, seconds=1.)).start.tolist() == ['pretrained', 'pixels'] * 2  # the lesson's starts first
+
+def test_report_has_its_sections_and_plots(tmp_path):
+    md = report(run_grid(Counting(), [2, 5], seeds=1, quiet=True), tmp_path / 'rep', target=0.9)
+    assert 'Labels needed' in md and (tmp_path / 'rep' / 'accuracy_vs_labels.png').stat().st_size > 1000
