@@ -324,7 +324,7 @@ def test_text_task_on_your_file_takes_the_modes_settings(tmp_path):
 def test_a_save_that_fails_leaves_the_last_one_whole_and_nothing_half_written(tmp_path, monkeypatch):
     "`_save` writes each file to a hidden name first: a failing write (a full disk) leaves no file behind, visible or hidden"
     import errno, pandas as pd
-    from transfer_course.experiment import _save
+    from transfer_course.grid import _save
     out = tmp_path / 'r'
     run_grid(Counting(), [2], seeds=1, out=out, quiet=True)
     before = {f.name: f.read_bytes() for f in out.iterdir()}
