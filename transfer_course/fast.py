@@ -143,8 +143,9 @@ def ddp_train(path:str=None, # Folder of images named as in Pets; default: Pets 
     files,labels = label_images(scan_images(path), 'pets', keep=is_dog if dogs else None)
     valid = split_by_class(labels, 0.2)
     fast = fast_ok(verbose=st.is_main_process) if data=='auto' else data=='fast'
-    dls = (fast_dls(files, labels, valid, size=size, bs=bs, verbose=st.is_main_process) if fast
-           else image_dls(files, labels, valid, size=size, bs=bs, num_workers=0 if quick else None))
+    dev = 'cpu' if cpu and st.num_processes>1 else None # gloo carries CPU tensors: on a Mac, not fastai's default, MPS
+    dls = (fast_dls(files, labels, valid, size=size, bs=bs, device=dev, verbose=st.is_main_process) if fast
+           else image_dls(files, labels, valid, size=size, bs=bs, device=dev, num_workers=0 if quick else None))
     arch = arch or (OFFLINE_ARCH if quick else 'resnet34')
     acc = AccumMetric(accuracy, flatten=False) # computed on every process's predictions, gathered (a plain `accuracy` is not)
     learn = rank0_first(vision_learner, dls, arch, metrics=acc, **(offline_weights(arch) if quick else {}))
