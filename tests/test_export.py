@@ -189,3 +189,14 @@ def test_a_failed_save_leaves_no_folder_it_made_and_keeps_the_old_model(dls, tmp
         with pytest.raises(OSError, match=f'No space left to write {re.escape(str(d))}'): save_safe(learn, d, overwrite=True)
     assert sorted(os.listdir(m)) == ['config.json', 'model.safetensors'] and (m/'model.safetensors').read_bytes() == keep
     assert not (tmp_path/'new').exists() # the folders this save made are gone, its parent too
+
+def test_clear_parts_removes_only_what_killed_saves_left(tmp_path):
+    "A killed save's hidden parts go (its kept-aside hf/ too); a live process's, and a file of yours that merely looks alike, stay"
+    import os
+    from transfer_course.export import clear_parts
+    dead, live = 2**22 + 4321, os.getpid()
+    gone = [f'.model.safetensors.{dead}.part', f'.config.json.{dead}.part', f'.hf.{dead}.part', f'.hf.{dead}.old.part']
+    kept = [f'.model.safetensors.{live}.part', f'.notes.txt.{dead}.part', 'model.safetensors']
+    for n in gone + kept: (tmp_path/n).write_text('x')
+    clear_parts(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kept)

@@ -234,8 +234,8 @@ def _train(o:AttrDict, # `train`'s options, checked
     from fastai.distributed import rank0_first, rank_distrib
     learn, fit, save = rank0_first(_vision_learner if o.task=='vision' else _text_learner, o)
     json_labels(learn.dls.vocab) # labels a saved model could not hold are refused now, not after training
-    bar = nullcontext() if sys.stdout.isatty() else learn.no_bar() # a log file gets the epoch table, not redrawn bars
-    if not sys.stdout.isatty(): learn.add_cb(LogTable())
+    bar = nullcontext() if bars_shown() else learn.no_bar() # a log file gets the epoch table, not redrawn bars
+    if not bars_shown(): learn.add_cb(LogTable())
     try:
         with bar:
             if st is None: fit(); res = learn.validate()
@@ -321,15 +321,14 @@ def _lines(t:str)->list:
 
 def _stdin(encoding:str)->str:
     "Standard input, decoded as `encoding` (a byte-order mark decides), not as the console's code page"
-    from transfer_course.data import _guess
+    from transfer_course.data import _bom, _decode_advice
     if not hasattr(sys.stdin, 'buffer'): return sys.stdin.read() # (already text: a notebook's, or a test's)
     raw = sys.stdin.buffer.read()
-    enc = 'utf-8-sig' if raw.startswith(codecs.BOM_UTF8) else 'utf-16' if raw[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) else encoding
+    enc = _bom(raw[:4], encoding) # as for files
     try: return raw.decode(enc)
     except UnicodeDecodeError as e:
-        g = _guess(raw[max(0, e.start-1000):e.start+1000], raw[:2], enc)
         raise ValueError(f"Standard input is not {enc} text: byte 0x{raw[e.start]:02x} (byte {e.start}) cannot be decoded. "
-                         + ("It looks like UTF-8 text, the default: leave out --encoding" if g=='utf-8' else f"If you know its encoding, pass it: --encoding {g}")) from None
+                         f"{_decode_advice(raw[max(0, e.start-1000):e.start+1000], raw[:2], enc)}") from None
 
 def _texts(inputs, text_col='text', encoding='utf-8', sep=None)->list:
     "The texts given, each argument that names a file replaced by its texts: a CSV/TSV's `text_col`, else one per line"

@@ -7,8 +7,8 @@ Docs: https://transfer-course.github.io/transfer_course/core.html.md"""
 # %% auto #0
 __all__ = ['QUICK_VAR', 'QUICK_HOW', 'QUICK_ADVICE', 'CLI_ADVICE', 'CLI_VAR', 'CPU_WARNING', 'HOME_HOW', 'CTRL', 'is_quick',
            'OfflineError', 'in_cli', 'offline_msg', 'online', 'hub_up', 'DeviceReport', 'amp_dtype', 'device_report',
-           'amp', 'file_in_way', 'tc_home', 'WriteError', 'write_error', 'writing', 'runs_dir', 'atomic_path',
-           'folder_lock', 'no_empty_folder', 'alive', 'listed', 'CourseWarning', 'warn']
+           'amp', 'file_in_way', 'tc_home', 'WriteError', 'part_of', 'write_error', 'writing', 'runs_dir',
+           'atomic_path', 'folder_lock', 'no_empty_folder', 'alive', 'bars_shown', 'listed', 'CourseWarning', 'warn']
 
 # %% ../nbs/00_core.ipynb #c003
 import os, re, sys, time, errno, shutil, socket, warnings, threading, tempfile
@@ -163,10 +163,14 @@ class WriteError(OSError):
 
 _WINDOWS = os.name=='nt' # (a name of its own, so that a test can ask for Windows' advice without making pathlib think it runs there)
 
+def part_of(p)->tuple|None:
+    "(the name of the file, the process id) that `p`, a hidden name `atomic_path` writes under, stands for; None for other names"
+    m = re.fullmatch(r'\.(.+)\.(\d+)(\.old)?\.part', Path(p).name) # `.NAME.PID.part`, or `.NAME.PID.old.part` (a folder kept aside)
+    return (m[1], int(m[2])) if m else None
+
 def _target(f)->Path:
-    "The file an `atomic_path` temporary name (`.NAME.PID.part`) stands for; other paths as they are"
-    m = re.fullmatch(r'\.(.+)\.\d+(\.old)?\.part', Path(f).name)
-    return Path(f).with_name(m[1]) if m else Path(f)
+    "The file an `atomic_path` temporary name stands for; other paths as they are"
+    return Path(f).with_name(o[0]) if (o := part_of(f)) else Path(f)
 
 def write_error(e:Exception, # What a write raised: an `OSError`, or safetensors' `SafetensorError`
                 where, # The file or folder written to
@@ -283,6 +287,12 @@ def alive(pid:int)->bool:
     import psutil
     try: return psutil.pid_exists(pid) # (another user's process counts)
     except (ValueError, OverflowError): return False # a number no process can have
+
+# %% ../nbs/00_core.ipynb #4057645b
+def bars_shown()->bool:
+    "Can progress bars be drawn here, in a notebook or a terminal? (a log would keep every redraw as text: it gets lines instead)"
+    from fastprogress.fastprogress import IN_NOTEBOOK
+    return IN_NOTEBOOK or sys.stdout.isatty()
 
 # %% ../nbs/00_core.ipynb #c032_1
 def listed(xs, # Row numbers, names, ...

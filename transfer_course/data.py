@@ -13,7 +13,7 @@ __all__ = ['PETS_RE', 'PETS_DOGS', 'PETS_CATS', 'STANDIN', 'DEEP_MODES', 'SPLIT_
            'sniff_sep', 'is_table_name', 'other_format', 'check_format', 'read_table', 'read_texts']
 
 # %% ../nbs/01_data.ipynb #c002
-import io, os, re, sys, math, random, unicodedata, hashlib, gzip, bz2, lzma, zipfile
+import io, os, re, math, random, unicodedata, hashlib, gzip, bz2, lzma, zipfile
 from pathlib import Path
 from collections import Counter
 import csv, codecs, collections
@@ -209,7 +209,7 @@ def scan_images(path, # A folder of images (searched recursively)
     exts = {e.lower() for e in image_extensions}
     res = ImageScan(path, skipped=[f for f in files if f.suffix.lower() not in exts])
     cands = [f for f in files if f.suffix.lower() in exts]
-    bar = len(cands)>=1000 and rank_distrib()==0 and (IN_NOTEBOOK or sys.stdout.isatty()) # a long scan shows how far it is (a log gets no redrawn bar)
+    bar = len(cands)>=1000 and rank_distrib()==0 and bars_shown() # a long scan shows how far it is
     for f,(ok,v) in zip(cands, parallel(_check_image, cands, n_workers=n_workers, progress=bar)):
         if ok=='ok': res.images.append(f); res.modes[v[0]] += 1; res.digests[f] = v[1]
         else: res.broken.append((f, v))
@@ -714,8 +714,11 @@ def bom_encoding(path, # A text file
                  encoding:str='utf-8' # The encoding it is said to have
                 )->str:
     "`encoding`, except that for UTF-8 a byte-order mark at the start of `path` decides (UTF-8's is dropped; Excel's 'Unicode text' is UTF-16)"
+    with open(path, 'rb') as f: return _bom(f.read(4), encoding)
+
+def _bom(head:bytes, encoding:str)->str:
+    "`encoding`, or for UTF-8 the one the byte-order mark at the start of `head` names"
     if codecs.lookup(encoding).name!='utf-8': return encoding # the user chose another: theirs
-    with open(path, 'rb') as f: head = f.read(4)
     return next((enc for b,enc in _BOMS if head.startswith(b)), encoding)
 
 def _guess(data:bytes, head:bytes=b'', used:str='utf-8')->str:
@@ -764,10 +767,13 @@ def decode_error(path, encoding:str, e:UnicodeDecodeError)->ValueError:
     else:
         line, at, b, data = found
         where = f"byte 0x{b:02x} {f'on line {line} ' if line else ''}(byte {at} of the {'unpacked text' if _packed(path) else 'file'})"
-    guess, why = _guess(data, head, encoding), f"{path} is not {encoding} text: {where} cannot be decoded."
-    if guess=='utf-8': return ValueError(f"{why} It looks like UTF-8 text, the default: leave out the encoding. The file was not changed.")
-    return ValueError(f"{why} If you know its encoding, pass it: `encoding='{guess}'` in Python, `--encoding {guess}` on the command "
-                      "line. The file was not changed.")
+    return ValueError(f"{path} is not {encoding} text: {where} cannot be decoded. {_decode_advice(data, head, encoding)}. The file was not changed.")
+
+def _decode_advice(data:bytes, head:bytes, used:str)->str:
+    "What to do about `data` that failed to decode as `used`: leave the encoding out if it looks like UTF-8 (the default), else pass the one it looks like"
+    g = _guess(data, head, used)
+    if g=='utf-8': return "It looks like UTF-8 text, the default: leave out the encoding"
+    return f"If you know its encoding, pass it: `encoding='{g}'` in Python, `--encoding {g}` on the command line"
 
 _SEPS = {',':'comma', ';':'semicolon', '\t':'tab', '|':'pipe'}
 

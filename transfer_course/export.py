@@ -60,12 +60,11 @@ def _ours(f:Path)->bool:
     try: return json.loads(f.read_bytes().decode('utf-8')).get('format', '').startswith('transfer_course.safe/')
     except (OSError, ValueError, AttributeError, RecursionError): return False # (not there, a folder, not JSON, not UTF-8)
 
-_PART = re.compile(r'\.(model\.safetensors|config\.json|hf)\.(\d+)(\.old)?\.part')
 
 def clear_parts(path:Path):
     "Remove what saves into `path` that were killed left: hidden `.NAME.PID.part` files and folders of processes no longer running"
     for p in Path(path).iterdir():
-        if (m := _PART.fullmatch(p.name)) and not alive(int(m[2])): _rm(p) # (this process's own are replaced by its next save)
+        if (o := part_of(p)) and o[0] in (*FILES, 'hf') and not alive(o[1]): _rm(p) # (this process's own are replaced by its next save)
 
 SAVE_HOW = "save into another folder (--out on the command line); a model saved there before is left whole"
 
@@ -216,7 +215,8 @@ def is_count(v, # A value read from config.json
     return isinstance(v, int) and not isinstance(v, bool) and lo<=v<=hi
 
 def is_number(v, # A value read from config.json
-              lo:float=-math.inf, hi:float=math.inf # Its range
+              lo:float=-math.inf, # The least it may be
+              hi:float=math.inf # The most
              )->bool:
     "Is `v` a finite number (a bool is not) from `lo` to `hi`?"
     return isinstance(v, (int,float)) and not isinstance(v, bool) and math.isfinite(v) and lo<=v<=hi

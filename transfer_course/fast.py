@@ -150,7 +150,7 @@ def ddp_train(path:str=None, # Folder of images named as in Pets; default: Pets 
     acc = AccumMetric(accuracy, flatten=False) # computed on every process's predictions, gathered (a plain `accuracy` is not)
     learn = rank0_first(vision_learner, dls, arch, metrics=acc, **(offline_weights(arch) if quick else {}))
     if fast: learn.to_fast(verbose=st.is_main_process)
-    log = not sys.stdout.isatty() # a log (as `launch` captures) gets the epoch table as lines, not redrawn progress bars
+    log = not bars_shown() # a log (as `launch` captures) gets the epoch table as lines, not redrawn progress bars
     if log: learn.add_cb(LogTable())
     with learn.distrib_ctx(sync_bn=not (cpu or no_sync_bn)), (learn.no_bar() if log else nullcontext()): learn.fine_tune(epochs, lr)
     if st.is_main_process: print(f"accuracy {learn.recorder.values[-1][-1]:.3f} on {sum(map(len, acc.targs))} validation images")

@@ -12,7 +12,7 @@ import os, sys, gc, json, numbers
 from pathlib import Path
 from warnings import warn
 import numpy as np, pandas as pd
-from fastprogress.fastprogress import progress_bar, IN_NOTEBOOK
+from fastprogress.fastprogress import progress_bar
 from fastai.basics import *
 from .core import *
 from .models import model_name
@@ -160,7 +160,7 @@ def _run_grid(task, sizes, seeds, out, quiet, starts, cfg, dev, old):
     todo = [g for g in grid if g not in done]
     if done and not quiet: print(f"resuming: {len(grid)-len(todo)} of {len(grid)} runs already done")
     if old is not None: _save(old, out, cfg) # the config as this version writes it
-    bar = todo and not quiet and (IN_NOTEBOOK or sys.stdout.isatty()) # a log gets the lines, not redrawn bars
+    bar = todo and not quiet and bars_shown() # a log gets the lines, not redrawn bars
     for n,s,st in (progress_bar(todo) if bar else todo):
         r = task.run(n, s, st)
         gc.collect(); torch.cuda.empty_cache() # a finished learner holds reference cycles: free its model (and GPU memory) now

@@ -10,7 +10,7 @@ __all__ = ['TWEETS_CSV', 'N_TRAIN', 'N_VALID', 'HF_NAME', 'EPOCHS', 'LR', 'SCRAT
            'hf_splitter', 'hf_body', 'hf_learner', 'fit_text', 'tfidf_baseline', 'save_hf', 'check_text', 'load_hf']
 
 # %% ../nbs/20_sentiment.ipynb #c002
-import re, sys, csv, time, shutil, codecs, socket, warnings, hashlib, tempfile, collections
+import re, csv, time, shutil, codecs, socket, warnings, hashlib, tempfile, collections
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, pandas as pd, torch
@@ -204,7 +204,7 @@ class HFTokenize(Transform):
         "Token ids of each of `texts` (int32 arrays); warns once if any was cut, once if any is only unknown tokens"
         texts, out, n_long, bad = list(texts), [], 0, []
         starts = range(0, len(texts), chunk)
-        for s in progress_bar(starts, leave=False) if len(starts)>1 and (IN_NOTEBOOK or sys.stdout.isatty()) else starts: # (a log gets no redrawn bar)
+        for s in progress_bar(starts, leave=False) if len(starts)>1 and bars_shown() else starts:
             part = texts[s:s+chunk]
             ids = self._ids(part, self.max_len+1) # one extra token shows who is too long
             long = [i for i,o in enumerate(ids) if len(o)>self.max_len]
